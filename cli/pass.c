@@ -1,0 +1,237 @@
+/* pass.c - see pass.h. */
+#define _POSIX_C_SOURCE 200809L
+#include "pass.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "csv_reader.h"
+#include "oc_mem.h"
+#include "oc_source.h"
+
+struct ctx {
+    schema        *s;
+    cube         **cubes;
+    size_t         ncubes;
+    uint32_t      *codes;
+    pass_input    *in;
+    reject_policy *pol;
+    pass_result   *res;
+    int            bound;     /* header seen for this input */
+};
+
+static void csv_quote(FILE *f, const char *p, size_t n)
+{
+    size_t i;
+    int q = 0;
+    for (i = 0; i < n; i++)
+        if (p[i] == ',' || p[i] == '"' || p[i] == '\n' || p[i] == '\r')
+            q = 1;
+    if (!q) {
+        fwrite(p, 1, n, f);
+        return;
+    }
+    putc('"', f);
+    for (i = 0; i < n; i++) {
+        if (p[i] == '"')
+            putc('"', f);
+        putc(p[i], f);
+    }
+    putc('"', f);
+}
+
+static oc_status on_reject(struct ctx *c, const oc_row *row, sch_reason why, oc_error *rerr,
+                           oc_error *err)
+{
+    reject_policy *pol = c->pol;
+    c->res->rejected++;
+    c->res->by_reason[why]++;
+    c->in->rejected++;
+    pol->total++;
+    if (!pol->collect) {
+        *err = *rerr;
+        oc_error_at(err, c->in->path, row->line, 0);
+        return err->code;
+    }
+    if (pol->show > 0) {
+        char msg[1024];
+        oc_error_at(rerr, c->in->path, row->line, 0);
+        oc_error_format(rerr, msg, sizeof msg);
+        fprintf(stderr, "ocstat:%s\n", msg);
+        pol->show--;
+    }
+    if (pol->out) {
+        csv_quote(pol->out, c->s->dataset, strlen(c->s->dataset));
+        putc(',', pol->out);
+        csv_quote(pol->out, c->in->path, strlen(c->in->path));
+        fprintf(pol->out, ",%llu,", (unsigned long long)row->line);
+        csv_quote(pol->out, rerr->column, strlen(rerr->column));
+        fprintf(pol->out, ",%s,", schema_reason_name(why));
+        csv_quote(pol->out, rerr->msg, strlen(rerr->msg));
+        putc(',', pol->out);
+        csv_quote(pol->out, row->raw, row->raw_len);
+        putc('\n', pol->out);
+    }
+    if (pol->max_abs >= 0 && pol->total > (uint64_t)pol->max_abs) {
+        oc_error_at(err, c->in->path, row->line, 0);
+        return oc_error_set(err, OC_EDATA, "more than %lld rejected rows; stopping",
+                            (long long)pol->max_abs);
+    }
+    return OC_OK;
+}
+
+static oc_status on_row(void *vc, const oc_row *row, oc_error *err)
+{
+    struct ctx *c = vc;
+    uint64_t w;
+    sch_reason why;
+    size_t i;
+    oc_status st;
+    if (!c->bound && c->s->header) {
+        c->bound = 1;
+        st = schema_bind_header(c->s, row, err);
+        if (st != OC_OK)
+            oc_error_at(err, c->in->path, row->line, 0);
+        return st;
+    }
+    if (!c->bound) {   /* no header: the first record fixes the field count */
+        c->bound = 1;
+        if (row->nfields < c->s->nfields) {
+            oc_error_at(err, c->in->path, row->line, 0);
+            return oc_error_set(err, OC_EDATA, "expected at least %zu fields, got %zu", c->s->nfields,
+                                row->nfields);
+        }
+        c->s->nfields = row->nfields;
+    }
+    c->res->read++;
+    c->in->read++;
+    c->pol->read++;
+    {
+        oc_error rerr;
+        oc_error_clear(&rerr);
+        st = schema_recode(c->s, row, c->codes, &w, &why, &rerr);
+        if (st == OC_EDATA)
+            return on_reject(c, row, why, &rerr, err);
+        if (st != OC_OK) {
+            *err = rerr;
+            return st;
+        }
+    }
+    for (i = 0; i < c->ncubes; i++) {
+        st = cube_add(c->cubes[i], c->codes, w, err);
+        if (st != OC_OK) {
+            oc_error_at(err, c->in->path, row->line, 0);
+            return st;
+        }
+    }
+    return OC_OK;
+}
+
+oc_status pass_run(schema *s, cube **cubes, size_t ncubes, pass_input *inputs, size_t ninputs, int hash,
+                   reject_policy *pol, pass_result *res, oc_error *err)
+{
+    struct ctx c;
+    size_t k;
+    oc_status st = OC_OK;
+    csvr_options opt;
+    memset(&c, 0, sizeof c);
+    memset(res, 0, sizeof *res);
+    c.s = s;
+    c.cubes = cubes;
+    c.ncubes = ncubes;
+    c.pol = pol;
+    c.res = res;
+    c.codes = oc_calloc(s->ndims ? s->ndims : 1, sizeof *c.codes);
+    if (!c.codes)
+        return oc_error_set(err, OC_ENOMEM, "out of memory");
+    csvr_options_default(&opt);
+    opt.delim = s->delim;
+    opt.quote = s->quote;
+    for (k = 0; k < ninputs && st == OC_OK; k++) {
+        oc_source *src = NULL;
+        csvr *r;
+        c.in = &inputs[k];
+        c.bound = 0;
+        st = src_open(inputs[k].path, hash ? OC_SRC_HASH : 0, &src, err);
+        if (st != OC_OK)
+            break;
+        r = csvr_new(&opt, inputs[k].path, on_row, &c);
+        if (!r) {
+            src_close(src);
+            st = oc_error_set(err, OC_ENOMEM, "out of memory");
+            break;
+        }
+        st = csvr_read_source(r, src, err);
+        if (st == OC_OK && !c.bound && s->header) {
+            oc_error_at(err, inputs[k].path, 0, 0);
+            st = oc_error_set(err, OC_EDATA, "empty input: no header line");
+        }
+        inputs[k].raw_bytes = src_raw_bytes(src);
+        inputs[k].bytes = src_bytes(src);
+        inputs[k].gzip = src_is_gzip(src);
+        if (st == OC_OK)
+            src_sha256(src, inputs[k].sha256);
+        csvr_free(r);
+        src_close(src);
+    }
+    oc_free(c.codes);
+    return st;
+}
+
+oc_status reject_policy_check(const reject_policy *pol, oc_error *err)
+{
+    if (pol->max_pct >= 0 && pol->read > 0 &&
+        (double)pol->total * 100.0 > pol->max_pct * (double)pol->read)
+        return oc_error_set(err, OC_EDATA, "%llu of %llu rows rejected, more than the %g%% allowed",
+                            (unsigned long long)pol->total, (unsigned long long)pol->read, pol->max_pct);
+    return OC_OK;
+}
+
+oc_status rejects_open(const char *path, FILE **out, char **tmp_path, oc_error *err)
+{
+    size_t n = strlen(path);
+    char *tmp = oc_malloc(n + 32);
+    int fd;
+    FILE *f;
+    *out = NULL;
+    *tmp_path = NULL;
+    if (!tmp)
+        return oc_error_set(err, OC_ENOMEM, "out of memory");
+    snprintf(tmp, n + 32, "%s.tmp-%ld", path, (long)getpid());
+    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0 || fchmod(fd, 0600) != 0 || !(f = fdopen(fd, "w"))) {
+        oc_status st;
+        if (fd >= 0)
+            close(fd);
+        unlink(tmp);
+        oc_free(tmp);
+        oc_error_at(err, path, 0, 0);
+        st = oc_error_sys(err, "cannot create the rejects file");
+        return st;
+    }
+    fputs("dataset,input,line,column,reason,message,raw\n", f);
+    *out = f;
+    *tmp_path = tmp;
+    return OC_OK;
+}
+
+oc_status rejects_close(FILE *f, const char *tmp_path, const char *path, oc_error *err)
+{
+    int bad = fflush(f) != 0 || ferror(f) || fsync(fileno(f)) != 0;
+    if (fclose(f) != 0)
+        bad = 1;
+    if (bad) {
+        unlink(tmp_path);
+        oc_error_at(err, path, 0, 0);
+        return oc_error_sys(err, "write error");
+    }
+    if (rename(tmp_path, path) != 0) {
+        unlink(tmp_path);
+        oc_error_at(err, path, 0, 0);
+        return oc_error_sys(err, "cannot rename into place");
+    }
+    return OC_OK;
+}

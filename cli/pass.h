@@ -1,0 +1,55 @@
+/*
+ * pass.h - one pass over a dataset: every input of the dataset is read
+ * once (ingest/), each record is recoded by the schema and added to every
+ * cube (table) that uses the dataset (transform/).  Rejected records are
+ * handled by the reject policy: stop at the first (the default), or count
+ * them, write them to a rejects file (mode 0600: it holds microdata) and
+ * stop only past a limit.  Rows read = counted + filtered + rejected holds
+ * for every cube.
+ */
+#ifndef PASS_H
+#define PASS_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "cube.h"
+#include "oc_sha256.h"
+#include "schema.h"
+
+typedef struct reject_policy {
+    int      collect;         /* 0: the first reject stops the run */
+    int64_t  max_abs;         /* stop when rejects exceed this; -1 = no limit */
+    double   max_pct;         /* checked at the end; < 0 = no limit */
+    FILE    *out;             /* rejects file stream, or NULL */
+    int      show;            /* reject messages to print on stderr (validate) */
+    uint64_t total;           /* rejects so far, all datasets */
+    uint64_t read;            /* rows read so far, all datasets */
+} reject_policy;
+
+typedef struct pass_input {
+    char     *path;           /* owned; as given */
+    char      sha256[OC_SHA256_HEX];
+    uint64_t  raw_bytes, bytes;
+    int       gzip;
+    uint64_t  read, rejected;
+} pass_input;
+
+typedef struct pass_result {
+    uint64_t read, rejected;
+    uint64_t by_reason[SCH_R_COUNT_];
+} pass_result;
+
+/* Reads every input (paths, "-" = stdin) into the cubes. */
+OC_NODISCARD oc_status pass_run(schema *s, cube **cubes, size_t ncubes, pass_input *inputs,
+                                size_t ninputs, int hash, reject_policy *pol, pass_result *res,
+                                oc_error *err);
+
+/* Opens the rejects file (created 0600, written atomically at close). */
+OC_NODISCARD oc_status rejects_open(const char *path, FILE **out, char **tmp_path, oc_error *err);
+OC_NODISCARD oc_status rejects_close(FILE *f, const char *tmp_path, const char *path, oc_error *err);
+
+/* Checks the percentage limit after all datasets. */
+OC_NODISCARD oc_status reject_policy_check(const reject_policy *pol, oc_error *err);
+
+#endif

@@ -1,0 +1,666 @@
+/*
+ * pipeline.c - `ocstat run PIPELINE.yaml`: loads the pipeline, reads each
+ * dataset once for all of its tables, builds and protects the tables, and
+ * writes the release (every table in every format, plus manifest.json)
+ * atomically through export/release.
+ */
+#define _GNU_SOURCE
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "cube.h"
+#include "oc_mem.h"
+#include "oc_sha256.h"
+#include "oc_yaml.h"
+#include "release.h"
+#include "table_writer.h"
+
+static const char run_help[] =
+    "Usage: ocstat run PIPELINE.yaml [--out DIR] [--rejects FILE] [--max-rejects N|P%]\n"
+    "                  [--dry-run] [--quiet]\n"
+    "Read every dataset of the pipeline once, build and protect every table, and\n"
+    "write the release into DIR (default: output.dir in the pipeline, else ./out)\n"
+    "atomically: all files and manifest.json, or nothing.\n"
+    "  --rejects FILE      write rejected rows to FILE (mode 0600) and go on\n"
+    "  --max-rejects N|P%  stop when more than N rows (or P% of rows) are rejected\n"
+    "  --dry-run           check the configuration and inputs; list what would be written\n"
+    "  --quiet             no summary on standard error\n";
+
+#define MAX_FORMATS 8
+
+typedef struct ds {
+    char        *name;      /* owned */
+    char        *schema_as; /* owned, as written */
+    schema      *s;
+    size_t       ninputs;
+    pass_input  *in;        /* owned; .path owned (resolved) */
+    char       **in_as;     /* owned, as written */
+    pass_result  res;
+} ds;
+
+typedef struct tbl {
+    cube_spec sp;
+    int       ds;
+    cube     *cb;
+    oc_table *t;
+} tbl;
+
+typedef struct pipe {
+    const char  *path;
+    char        *release;    /* owned */
+    char        *out_dir;    /* owned, from YAML (resolved) or NULL */
+    char        *agency, *version;   /* owned */
+    size_t       nds, ntbl, nfmt;
+    ds          *ds;
+    tbl         *tbl;
+    tabw_format  fmt[MAX_FORMATS];
+    char         sha[OC_SHA256_HEX];
+} pipe_t;
+
+static void pipe_free(pipe_t *p)
+{
+    size_t i, k;
+    for (i = 0; i < p->nds; i++) {
+        oc_free(p->ds[i].name);
+        oc_free(p->ds[i].schema_as);
+        schema_free(p->ds[i].s);
+        for (k = 0; k < p->ds[i].ninputs; k++) {
+            oc_free(p->ds[i].in[k].path);
+            oc_free(p->ds[i].in_as[k]);
+        }
+        oc_free(p->ds[i].in);
+        oc_free(p->ds[i].in_as);
+    }
+    for (i = 0; i < p->ntbl; i++) {
+        cube_spec_fini(&p->tbl[i].sp);
+        cube_free(p->tbl[i].cb);
+        table_free(p->tbl[i].t);
+    }
+    oc_free(p->ds);
+    oc_free(p->tbl);
+    oc_free(p->release);
+    oc_free(p->out_dir);
+    oc_free(p->agency);
+    oc_free(p->version);
+}
+
+static int safe_id(const char *s)
+{
+    if (!*s || strlen(s) > 100)
+        return 0;
+    for (; *s; s++)
+        if (!((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') ||
+              *s == '_' || *s == '-' || *s == '.'))
+            return 0;
+    return 1;
+}
+
+static oc_status scalar_dup(const oc_ynode *n, const char *file, const char *what, char **out, oc_error *err)
+{
+    if (!n || n->kind != OC_YSCALAR || n->len == 0)
+        return oc_yerror(err, n, file, OC_ECONFIG, "%s must be a non-empty string", what);
+    if (!(*out = oc_strdup(n->str)))
+        return oc_error_set(err, OC_ENOMEM, "out of memory");
+    return OC_OK;
+}
+
+static oc_status load_dataset(pipe_t *p, ds *d, const oc_ynode *key, const oc_ynode *v, oc_error *err)
+{
+    static const char *const keys[] = {"schema", "input", "description", NULL};
+    const oc_ynode *sch, *in;
+    char *spath;
+    size_t k;
+    oc_status st;
+    if ((st = scalar_dup(key, p->path, "a dataset name", &d->name, err)) != OC_OK)
+        return st;
+    if (v->kind != OC_YMAP)
+        return oc_yerror(err, v, p->path, OC_ECONFIG, "dataset '%s' must be a map with schema and input", d->name);
+    if ((st = oc_ycheck_keys(v, keys, p->path, err)) != OC_OK)
+        return st;
+    sch = oc_ymap_get(v, "schema");
+    in = oc_ymap_get(v, "input");
+    if (!sch || !in)
+        return oc_yerror(err, v, p->path, OC_ECONFIG, "dataset '%s' needs schema and input", d->name);
+    if ((st = scalar_dup(sch, p->path, "schema", &d->schema_as, err)) != OC_OK)
+        return st;
+    if (!(spath = oc_path_join_dir(p->path, d->schema_as)))
+        return oc_error_set(err, OC_ENOMEM, "out of memory");
+    st = schema_load(spath, &d->s, err);
+    oc_free(spath);
+    if (st != OC_OK)
+        return st;
+    d->ninputs = in->kind == OC_YSEQ ? in->n : 1;
+    if (d->ninputs == 0)
+        return oc_yerror(err, in, p->path, OC_ECONFIG, "dataset '%s' has no input", d->name);
+    d->in = oc_calloc(d->ninputs, sizeof *d->in);
+    d->in_as = oc_calloc(d->ninputs, sizeof *d->in_as);
+    if (!d->in || !d->in_as)
+        return oc_error_set(err, OC_ENOMEM, "out of memory");
+    for (k = 0; k < d->ninputs; k++) {
+        const oc_ynode *it = in->kind == OC_YSEQ ? in->vals[k] : in;
+        if ((st = scalar_dup(it, p->path, "input", &d->in_as[k], err)) != OC_OK)
+            return st;
+        d->in[k].path = strcmp(d->in_as[k], "-") == 0 ? oc_strdup("-") : oc_path_join_dir(p->path, d->in_as[k]);
+        if (!d->in[k].path)
+            return oc_error_set(err, OC_ENOMEM, "out of memory");
+    }
+    return OC_OK;
+}
+
+static oc_status where_add(tbl *t, const schema *s, const char *file, const oc_ynode *key, const oc_ynode *v,
+                           oc_error *err)
+{
+    oc_buf b;
+    size_t i;
+    oc_status st;
+    oc_buf_init(&b, 0);
+    if (oc_buf_printf(&b, "%s=", key->str) != OC_OK)
+        goto nomem;
+    if (v->kind == OC_YSCALAR) {
+        if (oc_buf_append(&b, v->str, v->len) != OC_OK)
+            goto nomem;
+    } else if (v->kind == OC_YSEQ && v->n > 0) {
+        for (i = 0; i < v->n; i++) {
+            if (v->vals[i]->kind != OC_YSCALAR) {
+                oc_buf_fini(&b);
+                return oc_yerror(err, v->vals[i], file, OC_ECONFIG, "where codes must be strings");
+            }
+            if ((i && oc_buf_append(&b, ",", 1) != OC_OK) ||
+                oc_buf_append(&b, v->vals[i]->str, v->vals[i]->len) != OC_OK)
+                goto nomem;
+        }
+    } else {
+        oc_buf_fini(&b);
+        return oc_yerror(err, v, file, OC_ECONFIG, "where: give a code or a list of codes");
+    }
+    st = cube_spec_add_where(&t->sp, s, b.data, err);
+    oc_buf_fini(&b);
+    if (st != OC_OK) {
+        err->code = st == OC_ENOMEM ? OC_ENOMEM : OC_ECONFIG;
+        oc_error_at(err, file, key->line, key->col);
+        return err->code;
+    }
+    return OC_OK;
+nomem:
+    oc_buf_fini(&b);
+    return oc_error_set(err, OC_ENOMEM, "out of memory");
+}
+
+static oc_status load_table(pipe_t *p, tbl *t, const oc_ynode *v, oc_error *err)
+{
+    static const char *const keys[] = {"id", "title", "dataset", "where", "by", "totals", "protect",
+                                       "description", NULL};
+    static const char *const pkeys[] = {"min_count", "protect_zeros", NULL};
+    const oc_ynode *n, *by;
+    const schema *s;
+    size_t i, k;
+    oc_status st;
+    char *dsname = NULL;
+    if (v->kind != OC_YMAP)
+        return oc_yerror(err, v, p->path, OC_ECONFIG, "each table must be a map");
+    if ((st = oc_ycheck_keys(v, keys, p->path, err)) != OC_OK)
+        return st;
+    if ((st = scalar_dup(oc_ymap_get(v, "id") ? oc_ymap_get(v, "id") : v, p->path, "table id", &t->sp.id, err)) !=
+        OC_OK)
+        return st;
+    if (!safe_id(t->sp.id))
+        return oc_yerror(err, oc_ymap_get(v, "id"), p->path, OC_ECONFIG,
+                         "table id '%s' may hold only letters, digits, '_', '-' and '.'", t->sp.id);
+    for (i = 0; i < (size_t)(t - p->tbl); i++)
+        if (!strcmp(p->tbl[i].sp.id, t->sp.id))
+            return oc_yerror(err, oc_ymap_get(v, "id"), p->path, OC_ECONFIG, "two tables have id '%s'", t->sp.id);
+    if ((n = oc_ymap_get(v, "title")) && (st = scalar_dup(n, p->path, "title", &t->sp.title, err)) != OC_OK)
+        return st;
+    n = oc_ymap_get(v, "dataset");
+    if ((st = scalar_dup(n ? n : v, p->path, "dataset", &dsname, err)) != OC_OK)
+        return st;
+    t->ds = -1;
+    for (k = 0; k < p->nds; k++)
+        if (!strcmp(p->ds[k].name, dsname))
+            t->ds = (int)k;
+    oc_free(dsname);
+    if (t->ds < 0)
+        return oc_yerror(err, n, p->path, OC_ECONFIG, "no dataset named '%s'", n->str);
+    s = p->ds[t->ds].s;
+    by = oc_ymap_get(v, "by");
+    if (!by || by->kind != OC_YSEQ || by->n == 0 || by->n > CUBE_MAX_DIMS)
+        return oc_yerror(err, by ? by : v, p->path, OC_ECONFIG, "by must list 1 to %d dimensions", CUBE_MAX_DIMS);
+    for (i = 0; i < by->n; i++) {
+        int d;
+        if (by->vals[i]->kind != OC_YSCALAR || (d = schema_dim_index(s, by->vals[i]->str)) < 0)
+            return oc_yerror(err, by->vals[i], p->path, OC_ECONFIG, "dataset '%s' has no dimension '%s'",
+                             p->ds[t->ds].name, by->vals[i]->kind == OC_YSCALAR ? by->vals[i]->str : "?");
+        for (k = 0; k < i; k++)
+            if (t->sp.by[k] == d)
+                return oc_yerror(err, by->vals[i], p->path, OC_ECONFIG, "dimension '%s' is listed twice",
+                                 by->vals[i]->str);
+        t->sp.by[t->sp.nby++] = d;
+    }
+    if ((n = oc_ymap_get(v, "where")) != NULL) {
+        if (n->kind != OC_YMAP)
+            return oc_yerror(err, n, p->path, OC_ECONFIG, "where must map DIM: CODE or DIM: [CODE, ...]");
+        for (i = 0; i < n->n; i++)
+            if ((st = where_add(t, s, p->path, n->keys[i], n->vals[i], err)) != OC_OK)
+                return st;
+    }
+    if ((n = oc_ymap_get(v, "totals")) && (st = oc_ybool(n, p->path, &t->sp.totals, err)) != OC_OK)
+        return st;
+    if ((n = oc_ymap_get(v, "protect")) != NULL) {
+        const oc_ynode *m;
+        if (n->kind != OC_YMAP)
+            return oc_yerror(err, n, p->path, OC_ECONFIG, "protect must be a map");
+        if ((st = oc_ycheck_keys(n, pkeys, p->path, err)) != OC_OK)
+            return st;
+        if ((m = oc_ymap_get(n, "min_count")) != NULL) {
+            if ((st = oc_yint(m, p->path, &t->sp.min_count, err)) != OC_OK)
+                return st;
+            if (t->sp.min_count < 1)
+                return oc_yerror(err, m, p->path, OC_ECONFIG, "min_count must be at least 1");
+        }
+        if ((m = oc_ymap_get(n, "protect_zeros")) && (st = oc_ybool(m, p->path, &t->sp.protect_zeros, err)) != OC_OK)
+            return st;
+    }
+    return OC_OK;
+}
+
+static oc_status load_pipeline(pipe_t *p, const char *path, oc_error *err)
+{
+    static const char *const top[] = {"release", "datasets", "tables", "output", "description", NULL};
+    static const char *const okeys[] = {"formats", "agency", "version", "dir", NULL};
+    char *buf = NULL;
+    size_t len, i;
+    oc_ynode *root = NULL;
+    const oc_ynode *n;
+    oc_sha256 h;
+    oc_status st;
+    memset(p, 0, sizeof *p);
+    p->path = path;
+    if ((st = oc_read_file(path, 16u << 20, &buf, &len, err)) != OC_OK) {
+        if (st == OC_EIO)
+            err->code = st = OC_ECONFIG;
+        return st;
+    }
+    oc_sha256_init(&h);
+    oc_sha256_update(&h, buf, len);
+    st = oc_yaml_parse(buf, len, path, &root, err);
+    oc_free(buf);
+    if (st != OC_OK)
+        return st;
+    if ((st = oc_yexpect(root, OC_YMAP, path, "a pipeline", err)) != OC_OK ||
+        (st = oc_ycheck_keys(root, top, path, err)) != OC_OK)
+        goto out;
+    n = oc_ymap_get(root, "release");
+    if ((st = scalar_dup(n ? n : root, path, "release", &p->release, err)) != OC_OK)
+        goto out;
+    if (!safe_id(p->release)) {
+        st = oc_yerror(err, n, path, OC_ECONFIG, "release id may hold only letters, digits, '_', '-' and '.'");
+        goto out;
+    }
+    n = oc_ymap_get(root, "datasets");
+    if (!n || n->kind != OC_YMAP || n->n == 0) {
+        st = oc_yerror(err, n ? n : root, path, OC_ECONFIG, "the pipeline needs a 'datasets' map");
+        goto out;
+    }
+    p->ds = oc_calloc(n->n, sizeof *p->ds);
+    if (!p->ds) {
+        st = oc_error_set(err, OC_ENOMEM, "out of memory");
+        goto out;
+    }
+    for (i = 0; i < n->n; i++) {
+        p->nds = i + 1;
+        if ((st = load_dataset(p, &p->ds[i], n->keys[i], n->vals[i], err)) != OC_OK)
+            goto out;
+        oc_sha256_update(&h, p->ds[i].s->sha256, 64);
+    }
+    n = oc_ymap_get(root, "tables");
+    if (!n || n->kind != OC_YSEQ || n->n == 0) {
+        st = oc_yerror(err, n ? n : root, path, OC_ECONFIG, "the pipeline needs a 'tables' list");
+        goto out;
+    }
+    p->tbl = oc_calloc(n->n, sizeof *p->tbl);
+    if (!p->tbl) {
+        st = oc_error_set(err, OC_ENOMEM, "out of memory");
+        goto out;
+    }
+    for (i = 0; i < n->n; i++) {
+        p->ntbl = i + 1;
+        if ((st = load_table(p, &p->tbl[i], n->vals[i], err)) != OC_OK)
+            goto out;
+    }
+    p->fmt[0] = TABW_CSV;
+    p->fmt[1] = TABW_SDMX10;
+    p->fmt[2] = TABW_JSON;
+    p->nfmt = 3;
+    if ((n = oc_ymap_get(root, "output")) != NULL) {
+        const oc_ynode *f;
+        if ((st = oc_yexpect(n, OC_YMAP, path, "output", err)) != OC_OK ||
+            (st = oc_ycheck_keys(n, okeys, path, err)) != OC_OK)
+            goto out;
+        if ((f = oc_ymap_get(n, "formats")) != NULL) {
+            if (f->kind != OC_YSEQ || f->n == 0 || f->n > MAX_FORMATS) {
+                st = oc_yerror(err, f, path, OC_ECONFIG, "formats must list 1 to %d formats", MAX_FORMATS);
+                goto out;
+            }
+            p->nfmt = 0;
+            for (i = 0; i < f->n; i++) {
+                size_t k;
+                tabw_format tf;
+                if (f->vals[i]->kind != OC_YSCALAR || tabw_parse_format(f->vals[i]->str, &tf) != 0) {
+                    st = oc_yerror(err, f->vals[i], path, OC_ECONFIG,
+                                   "unknown format (csv, sdmx-csv, sdmx-csv-1.0, sdmx-csv-2.0, json)");
+                    goto out;
+                }
+                for (k = 0; k < p->nfmt; k++)
+                    if (p->fmt[k] == tf) {
+                        st = oc_yerror(err, f->vals[i], path, OC_ECONFIG, "format listed twice");
+                        goto out;
+                    }
+                p->fmt[p->nfmt++] = tf;
+            }
+        }
+        if ((f = oc_ymap_get(n, "agency")) && (st = scalar_dup(f, path, "agency", &p->agency, err)) != OC_OK)
+            goto out;
+        if ((f = oc_ymap_get(n, "version")) && (st = scalar_dup(f, path, "version", &p->version, err)) != OC_OK)
+            goto out;
+        if ((f = oc_ymap_get(n, "dir")) != NULL) {
+            char *d = NULL;
+            if ((st = scalar_dup(f, path, "dir", &d, err)) != OC_OK)
+                goto out;
+            p->out_dir = oc_path_join_dir(path, d);
+            oc_free(d);
+            if (!p->out_dir) {
+                st = oc_error_set(err, OC_ENOMEM, "out of memory");
+                goto out;
+            }
+        }
+    }
+    oc_sha256_hex(&h, p->sha);
+out:
+    oc_ynode_free(root);
+    return st;
+}
+
+/* ---------- manifest ---------- */
+
+static oc_status json_kv_str(oc_buf *b, const char *k, const char *v)
+{
+    if (oc_buf_printf(b, "\"%s\": ", k) != OC_OK)
+        return OC_ENOMEM;
+    if (!v)
+        return oc_buf_append(b, "null", 4);
+    return oc_json_str(b, v);
+}
+
+static oc_status manifest_head(const pipe_t *p, const char *rej_path, uint64_t nrej, oc_buf *b)
+{
+    size_t i, k;
+    const char *sde = getenv("SOURCE_DATE_EPOCH");
+    int any_unprotected = 0;
+#define TRY(x) do { if ((x) != OC_OK) return OC_ENOMEM; } while (0)
+    TRY(oc_buf_printf(b, "  \"ocstat_version\": \"%s\",\n  ", OC_VERSION));
+    TRY(json_kv_str(b, "release", p->release));
+    if (sde && *sde) {
+        char *end;
+        long long t = strtoll(sde, &end, 10);
+        if (*end == '\0' && t >= 0) {
+            time_t tt = (time_t)t;
+            struct tm tm;
+            char ts[32];
+            gmtime_r(&tt, &tm);
+            strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", &tm);
+            TRY(oc_buf_printf(b, ",\n  \"created\": \"%s\"", ts));
+        }
+    }
+    TRY(oc_buf_printf(b, ",\n  \"configuration\": {\"sha256\": \"%s\"}", p->sha));
+    for (i = 0; i < p->ntbl; i++)
+        if (!p->tbl[i].t->secondary && p->tbl[i].t->totals && p->tbl[i].t->min_count > 0)
+            any_unprotected = 1;
+    TRY(oc_buf_printf(b, ",\n  \"protection\": {\"secondary_suppression\": false"));
+    if (any_unprotected) {
+        TRY(oc_buf_append(b, ", ", 2));
+        TRY(json_kv_str(b, "warning", tabw_unprotected_note));
+    }
+    TRY(oc_buf_append(b, "}", 1));
+    TRY(oc_buf_append(b, ",\n  \"inputs\": [", 15));
+    for (i = 0, k = 0; i < p->nds; i++) {
+        size_t j;
+        for (j = 0; j < p->ds[i].ninputs; j++, k++) {
+            const pass_input *in = &p->ds[i].in[j];
+            TRY(oc_buf_append(b, k ? ",\n    {" : "\n    {", k ? 7 : 6));
+            TRY(json_kv_str(b, "dataset", p->ds[i].name));
+            TRY(oc_buf_append(b, ", ", 2));
+            TRY(json_kv_str(b, "path", p->ds[i].in_as[j]));
+            TRY(oc_buf_printf(b, ", \"sha256\": \"%s\", \"bytes\": %" PRIu64 ", \"gzip\": %s, \"rows_read\": %" PRIu64
+                                 ", \"rows_rejected\": %" PRIu64 "}",
+                              in->sha256, in->raw_bytes, in->gzip ? "true" : "false", in->read, in->rejected));
+        }
+    }
+    TRY(oc_buf_append(b, "\n  ],\n  \"datasets\": [", 21));
+    for (i = 0; i < p->nds; i++) {
+        int r, first = 1;
+        TRY(oc_buf_append(b, i ? ",\n    {" : "\n    {", i ? 7 : 6));
+        TRY(json_kv_str(b, "name", p->ds[i].name));
+        TRY(oc_buf_append(b, ", ", 2));
+        TRY(json_kv_str(b, "schema", p->ds[i].schema_as));
+        TRY(oc_buf_printf(b, ", \"schema_sha256\": \"%s\", \"rows_read\": %" PRIu64 ", \"rows_rejected\": %" PRIu64
+                             ", \"rejected_by_reason\": {",
+                          p->ds[i].s->sha256, p->ds[i].res.read, p->ds[i].res.rejected));
+        for (r = 1; r < SCH_R_COUNT_; r++)
+            if (p->ds[i].res.by_reason[r]) {
+                TRY(oc_buf_printf(b, "%s\"%s\": %" PRIu64, first ? "" : ", ", schema_reason_name((sch_reason)r),
+                                  p->ds[i].res.by_reason[r]));
+                first = 0;
+            }
+        TRY(oc_buf_append(b, "}}", 2));
+    }
+    TRY(oc_buf_append(b, "\n  ],\n  \"tables\": [", 19));
+    for (i = 0; i < p->ntbl; i++) {
+        const oc_table *t = p->tbl[i].t;
+        size_t c, prim = 0;
+        for (c = 0; c < t->ncells; c++)
+            prim += t->status[c] == CELL_PRIMARY;
+        TRY(oc_buf_append(b, i ? ",\n    {" : "\n    {", i ? 7 : 6));
+        TRY(json_kv_str(b, "id", t->id));
+        TRY(oc_buf_append(b, ", ", 2));
+        TRY(json_kv_str(b, "dataset", t->dataset));
+        TRY(oc_buf_printf(b, ", \"cells\": %zu, \"primary_suppressed\": %zu, \"secondary_suppressed\": 0, "
+                             "\"min_count\": %" PRId64 ", \"rows_read\": %" PRIu64 ", \"rows_counted\": %" PRIu64
+                             ", \"rows_filtered\": %" PRIu64 ", \"rows_rejected\": %" PRIu64 "}",
+                          t->ncells, prim, t->min_count, t->acct.read, t->acct.counted, t->acct.filtered,
+                          t->acct.rejected));
+    }
+    TRY(oc_buf_append(b, "\n  ],\n  ", 8));
+    if (rej_path) {
+        TRY(oc_buf_append(b, "\"rejects\": {", 12));
+        TRY(json_kv_str(b, "file", rej_path));
+        TRY(oc_buf_printf(b, ", \"rows\": %" PRIu64 "}", nrej));
+    } else {
+        TRY(oc_buf_printf(b, "\"rejects\": {\"file\": null, \"rows\": %" PRIu64 "}", nrej));
+    }
+#undef TRY
+    return OC_OK;
+}
+
+/* ---------- run ---------- */
+
+int cmd_run(int argc, char **argv)
+{
+    enum { O_OUT = 400, O_REJ, O_MAXREJ, O_DRY, O_QUIET, O_HELP };
+    static const struct option opts[] = {
+        {"out", required_argument, 0, O_OUT},   {"rejects", required_argument, 0, O_REJ},
+        {"max-rejects", required_argument, 0, O_MAXREJ}, {"dry-run", no_argument, 0, O_DRY},
+        {"quiet", no_argument, 0, O_QUIET},     {"help", no_argument, 0, O_HELP}, {0, 0, 0, 0}};
+    const char *out_dir = NULL, *rej_path = NULL;
+    int c, dry = 0, quiet = 0, rc = 0;
+    size_t i, f, k;
+    reject_policy pol = {0, -1, -1.0, NULL, 0, 0, 0};
+    pipe_t p;
+    oc_error err;
+    char *rej_tmp = NULL;
+    release *rel = NULL;
+    oc_buf head;
+    uint64_t nrej = 0;
+
+    oc_error_clear(&err);
+    memset(&p, 0, sizeof p);
+    oc_buf_init(&head, 0);
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (c) {
+        case O_OUT: out_dir = optarg; break;
+        case O_REJ: rej_path = optarg; pol.collect = 1; break;
+        case O_MAXREJ:
+            if (cli_parse_max_rejects(optarg, &pol) != 0)
+                return cli_usage("run", "--max-rejects needs N or P%%, got '%s'", optarg);
+            pol.collect = 1;
+            break;
+        case O_DRY: dry = 1; break;
+        case O_QUIET: quiet = 1; break;
+        case O_HELP: fputs(run_help, stdout); return 0;
+        default: return cli_usage("run", "invalid option");
+        }
+    }
+    if (optind + 1 != argc)
+        return cli_usage("run", optind >= argc ? "PIPELINE.yaml is required" : "only one PIPELINE.yaml may be given");
+    if (load_pipeline(&p, argv[optind], &err) != OC_OK) {
+        rc = cli_fail(&err);
+        goto done;
+    }
+    if (!out_dir)
+        out_dir = p.out_dir ? p.out_dir : "out";
+    /* one cube per table, attached to its dataset's pass */
+    for (i = 0; i < p.ntbl; i++)
+        if (cube_new(p.ds[p.tbl[i].ds].s, &p.tbl[i].sp, &p.tbl[i].cb, &err) != OC_OK) {
+            oc_error_at(&err, argv[optind], 0, 0);
+            if (err.code == OC_EUSAGE)
+                err.code = OC_ECONFIG;
+            rc = cli_fail(&err);
+            goto done;
+        }
+    if (dry) {
+        for (i = 0; i < p.nds; i++)
+            for (k = 0; k < p.ds[i].ninputs; k++)
+                if (access(p.ds[i].in[k].path, R_OK) != 0 && strcmp(p.ds[i].in[k].path, "-") != 0) {
+                    oc_error_at(&err, p.ds[i].in[k].path, 0, 0);
+                    oc_error_sys(&err, "cannot read");
+                    rc = cli_fail(&err);
+                    goto done;
+                }
+        printf("release %s: configuration ok; would write to %s:\n", p.release, out_dir);
+        for (i = 0; i < p.ntbl; i++)
+            for (f = 0; f < p.nfmt; f++)
+                printf("  %s%s\n", p.tbl[i].sp.id ? p.tbl[i].sp.id : "?", tabw_extension(p.fmt[f]));
+        printf("  manifest.json\n");
+        goto done;
+    }
+    if (rej_path && rejects_open(rej_path, &pol.out, &rej_tmp, &err) != OC_OK) {
+        rc = cli_fail(&err);
+        goto done;
+    }
+    for (i = 0; i < p.nds; i++) {
+        cube *cubes[256];
+        size_t n = 0;
+        for (k = 0; k < p.ntbl && n < 256; k++)
+            if (p.tbl[k].ds == (int)i)
+                cubes[n++] = p.tbl[k].cb;
+        if (pass_run(p.ds[i].s, cubes, n, p.ds[i].in, p.ds[i].ninputs, 1, &pol, &p.ds[i].res, &err) != OC_OK)
+            break;
+        nrej += p.ds[i].res.rejected;
+    }
+    if (err.code == OC_OK) {
+        oc_status pst = reject_policy_check(&pol, &err);
+        (void)pst;   /* err records it */
+    }
+    if (pol.out) {
+        oc_error e2;
+        oc_error_clear(&e2);
+        if (rejects_close(pol.out, rej_tmp, rej_path, &e2) != OC_OK && err.code == OC_OK)
+            err = e2;
+        pol.out = NULL;
+    }
+    if (!quiet && pol.collect) {
+        pass_result all;
+        memset(&all, 0, sizeof all);
+        for (i = 0; i < p.nds; i++) {
+            int r;
+            all.read += p.ds[i].res.read;
+            all.rejected += p.ds[i].res.rejected;
+            for (r = 0; r < SCH_R_COUNT_; r++)
+                all.by_reason[r] += p.ds[i].res.by_reason[r];
+        }
+        cli_reject_summary(&all, rej_path);
+    }
+    if (err.code != OC_OK) {
+        rc = cli_fail(&err);
+        goto done;
+    }
+    for (i = 0; i < p.ntbl; i++) {
+        tab_accounting acct;
+        const ds *d = &p.ds[p.tbl[i].ds];
+        memset(&acct, 0, sizeof acct);
+        acct.read = d->res.read;
+        acct.rejected = d->res.rejected;
+        memcpy(acct.by_reason, d->res.by_reason, sizeof acct.by_reason);
+        if (cube_build(p.tbl[i].cb, &acct, &p.tbl[i].t, &err) != OC_OK) {
+            rc = cli_fail(&err);
+            goto done;
+        }
+    }
+    if (release_begin(out_dir, &rel, &err) != OC_OK) {
+        rc = cli_fail(&err);
+        goto done;
+    }
+    for (i = 0; i < p.ntbl; i++)
+        for (f = 0; f < p.nfmt; f++) {
+            char *buf = NULL, name[160];
+            size_t len = 0, rows;
+            FILE *mem = open_memstream(&buf, &len);
+            tabw_options wo = {p.agency ? p.agency : "OCSTAT", p.version ? p.version : "1.0", p.release};
+            oc_status st;
+            if (!mem) {
+                oc_error_set(&err, OC_ENOMEM, "out of memory");
+                rc = cli_fail(&err);
+                goto done;
+            }
+            rows = tabw_write(mem, p.tbl[i].t, p.fmt[f], &wo);
+            if (fclose(mem) != 0) {
+                free(buf);
+                oc_error_set(&err, OC_ENOMEM, "out of memory");
+                rc = cli_fail(&err);
+                goto done;
+            }
+            snprintf(name, sizeof name, "%s%s", p.tbl[i].t->id, tabw_extension(p.fmt[f]));
+            st = release_add_file(rel, name, buf, len, rows, &err);
+            free(buf);
+            if (st != OC_OK) {
+                rc = cli_fail(&err);
+                goto done;
+            }
+        }
+    if (manifest_head(&p, rej_path, nrej, &head) != OC_OK) {
+        oc_error_set(&err, OC_ENOMEM, "out of memory");
+        rc = cli_fail(&err);
+        goto done;
+    }
+    if (release_commit(rel, head.data, &err) != OC_OK) {
+        rc = cli_fail(&err);
+        goto done;
+    }
+    if (!quiet)
+        fprintf(stderr, "ocstat: release %s written to %s (%zu tables)\n", p.release, out_dir, p.ntbl);
+done:
+    if (pol.out) {
+        fclose(pol.out);
+        remove(rej_tmp);
+    }
+    oc_free(rej_tmp);
+    release_free(rel);
+    oc_buf_fini(&head);
+    pipe_free(&p);
+    return rc;
+}

@@ -1,0 +1,356 @@
+/* oc_mem.c - see oc_mem.h. */
+#define _POSIX_C_SOURCE 200809L
+#include "oc_mem.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static unsigned long fail_countdown; /* 0 = off */
+
+void oc_mem_fail_after(unsigned long n) { fail_countdown = n; }
+
+static int should_fail(void)
+{
+    if (fail_countdown == 0)
+        return 0;
+    if (--fail_countdown == 0)
+        return 1;
+    return 0;
+}
+
+void *oc_malloc(size_t n)
+{
+    if (should_fail())
+        return NULL;
+    return malloc(n ? n : 1);
+}
+
+void *oc_calloc(size_t n, size_t size)
+{
+    if (should_fail())
+        return NULL;
+    return calloc(n ? n : 1, size ? size : 1);
+}
+
+void *oc_realloc(void *p, size_t n)
+{
+    if (should_fail())
+        return NULL;
+    return realloc(p, n ? n : 1);
+}
+
+void oc_free(void *p) { free(p); }
+
+char *oc_strndup(const char *s, size_t n)
+{
+    char *d = oc_malloc(n + 1);
+    if (!d)
+        return NULL;
+    memcpy(d, s, n);
+    d[n] = '\0';
+    return d;
+}
+
+char *oc_strdup(const char *s) { return oc_strndup(s, strlen(s)); }
+
+void oc_buf_init(oc_buf *b, size_t limit)
+{
+    b->data = NULL;
+    b->len = b->cap = 0;
+    b->limit = limit ? limit : SIZE_MAX / 2;
+}
+
+void oc_buf_fini(oc_buf *b)
+{
+    oc_free(b->data);
+    b->data = NULL;
+    b->len = b->cap = 0;
+}
+
+oc_status oc_buf_append(oc_buf *b, const void *p, size_t n)
+{
+    if (n > b->limit - b->len)
+        return OC_EDATA;
+    if (b->len + n + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap : 64;
+        char *d;
+        while (cap < b->len + n + 1)
+            cap *= 2;
+        d = oc_realloc(b->data, cap);
+        if (!d)
+            return OC_ENOMEM;
+        b->data = d;
+        b->cap = cap;
+    }
+    if (n)
+        memcpy(b->data + b->len, p, n);
+    b->len += n;
+    b->data[b->len] = '\0';
+    return OC_OK;
+}
+
+oc_status oc_buf_printf(oc_buf *b, const char *fmt, ...)
+{
+    char tmp[512];
+    va_list ap;
+    int w;
+    va_start(ap, fmt);
+    w = vsnprintf(tmp, sizeof tmp, fmt, ap);
+    va_end(ap);
+    if (w < 0)
+        return OC_EDATA;
+    if ((size_t)w < sizeof tmp)
+        return oc_buf_append(b, tmp, (size_t)w);
+    {
+        char *big = oc_malloc((size_t)w + 1);
+        oc_status st;
+        if (!big)
+            return OC_ENOMEM;
+        va_start(ap, fmt);
+        vsnprintf(big, (size_t)w + 1, fmt, ap);
+        va_end(ap);
+        st = oc_buf_append(b, big, (size_t)w);
+        oc_free(big);
+        return st;
+    }
+}
+
+uint64_t oc_hash_bytes(const void *p, size_t n)
+{
+    const unsigned char *s = p;
+    uint64_t h = 0x9E3779B97F4A7C15ULL ^ (uint64_t)n;
+    uint64_t v;
+    while (n >= 8) {
+        memcpy(&v, s, 8);
+        h = oc_hash_u64(h ^ v);
+        s += 8;
+        n -= 8;
+    }
+    v = 0;
+    memcpy(&v, s, n);
+    return oc_hash_u64(h ^ v ^ ((uint64_t)n << 56));
+}
+
+/* ---- string map: open addressing over an index of insertion slots ---- */
+
+struct strent {
+    uint64_t hash;
+    char    *key;   /* owned */
+    size_t   len;
+    uint32_t val;
+};
+
+struct oc_strmap {
+    struct strent *ents;   /* insertion order */
+    size_t         n, cap;
+    uint32_t      *slots;  /* 0 = empty, else index+1 into ents */
+    size_t         nslots; /* power of two */
+};
+
+oc_strmap *oc_strmap_new(void)
+{
+    oc_strmap *m = oc_calloc(1, sizeof *m);
+    if (!m)
+        return NULL;
+    m->nslots = 16;
+    m->slots = oc_calloc(m->nslots, sizeof *m->slots);
+    if (!m->slots) {
+        oc_free(m);
+        return NULL;
+    }
+    return m;
+}
+
+void oc_strmap_free(oc_strmap *m)
+{
+    size_t i;
+    if (!m)
+        return;
+    for (i = 0; i < m->n; i++)
+        oc_free(m->ents[i].key);
+    oc_free(m->ents);
+    oc_free(m->slots);
+    oc_free(m);
+}
+
+int oc_strmap_get(const oc_strmap *m, const char *k, size_t len, uint32_t *val)
+{
+    uint64_t h = oc_hash_bytes(k, len);
+    size_t mask = m->nslots - 1, i = (size_t)h & mask;
+    for (;;) {
+        uint32_t s = m->slots[i];
+        const struct strent *e;
+        if (s == 0)
+            return 0;
+        e = &m->ents[s - 1];
+        if (e->hash == h && e->len == len && memcmp(e->key, k, len) == 0) {
+            *val = e->val;
+            return 1;
+        }
+        i = (i + 1) & mask;
+    }
+}
+
+static oc_status grow_slots(oc_strmap *m)
+{
+    size_t ns = m->nslots * 2, i;
+    uint32_t *slots = oc_calloc(ns, sizeof *slots);
+    if (!slots)
+        return OC_ENOMEM;
+    for (i = 0; i < m->n; i++) {
+        size_t j = (size_t)m->ents[i].hash & (ns - 1);
+        while (slots[j])
+            j = (j + 1) & (ns - 1);
+        slots[j] = (uint32_t)(i + 1);
+    }
+    oc_free(m->slots);
+    m->slots = slots;
+    m->nslots = ns;
+    return OC_OK;
+}
+
+oc_status oc_strmap_put(oc_strmap *m, const char *k, size_t len, uint32_t val, int *existed)
+{
+    uint64_t h = oc_hash_bytes(k, len);
+    size_t mask, i;
+    struct strent *e;
+    uint32_t old;
+    if (existed)
+        *existed = 0;
+    if (oc_strmap_get(m, k, len, &old)) {
+        if (existed)
+            *existed = 1;
+        return OC_OK;
+    }
+    if (m->n >= UINT32_MAX - 1)
+        return OC_EDATA;
+    if ((m->n + 1) * 2 > m->nslots && grow_slots(m) != OC_OK)
+        return OC_ENOMEM;
+    if (m->n == m->cap) {
+        size_t nc = m->cap ? m->cap * 2 : 16;
+        struct strent *ne = oc_realloc(m->ents, nc * sizeof *ne);
+        if (!ne)
+            return OC_ENOMEM;
+        m->ents = ne;
+        m->cap = nc;
+    }
+    e = &m->ents[m->n];
+    e->key = oc_strndup(k, len);
+    if (!e->key)
+        return OC_ENOMEM;
+    e->hash = h;
+    e->len = len;
+    e->val = val;
+    mask = m->nslots - 1;
+    i = (size_t)h & mask;
+    while (m->slots[i])
+        i = (i + 1) & mask;
+    m->slots[i] = (uint32_t)(m->n + 1);
+    m->n++;
+    return OC_OK;
+}
+
+size_t oc_strmap_count(const oc_strmap *m) { return m->n; }
+
+const char *oc_strmap_key(const oc_strmap *m, size_t i, size_t *len)
+{
+    if (len)
+        *len = m->ents[i].len;
+    return m->ents[i].key;
+}
+
+uint32_t oc_strmap_val(const oc_strmap *m, size_t i) { return m->ents[i].val; }
+
+int oc_parse_i64(const char *s, size_t n, int64_t *out)
+{
+    size_t i = 0;
+    int neg = 0;
+    uint64_t v = 0, lim;
+    if (n == 0)
+        return -1;
+    if (s[0] == '-' || s[0] == '+') {
+        neg = s[0] == '-';
+        i = 1;
+        if (n == 1)
+            return -1;
+    }
+    lim = neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
+    for (; i < n; i++) {
+        unsigned d = (unsigned char)s[i] - '0';
+        if (d > 9)
+            return -1;
+        if (v > (lim - d) / 10) {
+            /* keep scanning so "12x99999999999999999999" is "not a number" */
+            for (i++; i < n; i++)
+                if ((unsigned)((unsigned char)s[i] - '0') > 9)
+                    return -1;
+            return -2;
+        }
+        v = v * 10 + d;
+    }
+    *out = neg ? (int64_t)(0 - v) : (int64_t)v;
+    return 0;
+}
+
+oc_status oc_read_file(const char *path, size_t limit, char **buf, size_t *len, oc_error *err)
+{
+    FILE *f = fopen(path, "rb");
+    oc_buf b;
+    char tmp[8192];
+    size_t n;
+    *buf = NULL;
+    *len = 0;
+    if (!f) {
+        oc_error_at(err, path, 0, 0);
+        return oc_error_sys(err, "cannot open");
+    }
+    oc_buf_init(&b, limit);
+    while ((n = fread(tmp, 1, sizeof tmp, f)) > 0) {
+        oc_status st = oc_buf_append(&b, tmp, n);
+        if (st != OC_OK) {
+            fclose(f);
+            oc_buf_fini(&b);
+            oc_error_at(err, path, 0, 0);
+            if (st == OC_ENOMEM)
+                return oc_error_set(err, OC_ENOMEM, "out of memory");
+            return oc_error_set(err, OC_ECONFIG, "file larger than %zu bytes", limit);
+        }
+    }
+    if (ferror(f)) {
+        errno = EIO;
+        fclose(f);
+        oc_buf_fini(&b);
+        oc_error_at(err, path, 0, 0);
+        return oc_error_sys(err, "read error");
+    }
+    fclose(f);
+    if (oc_buf_append(&b, "", 0) != OC_OK) {
+        oc_buf_fini(&b);
+        return oc_error_set(err, OC_ENOMEM, "out of memory");
+    }
+    *buf = b.data;
+    *len = b.len;
+    return OC_OK;
+}
+
+char *oc_path_join_dir(const char *base_file, const char *rel)
+{
+    const char *slash;
+    size_t dl;
+    char *out;
+    if (rel[0] == '/' || !base_file)
+        return oc_strdup(rel);
+    slash = strrchr(base_file, '/');
+    if (!slash)
+        return oc_strdup(rel);
+    dl = (size_t)(slash - base_file) + 1;
+    out = oc_malloc(dl + strlen(rel) + 1);
+    if (!out)
+        return NULL;
+    memcpy(out, base_file, dl);
+    strcpy(out + dl, rel);
+    return out;
+}

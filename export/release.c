@@ -1,0 +1,292 @@
+/* release.c - see release.h. */
+#define _GNU_SOURCE   /* renameat2, RENAME_EXCHANGE; nftw */
+#include "release.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+struct relfile {
+    char    *name;           /* owned */
+    char     sha[OC_SHA256_HEX];
+    uint64_t bytes, rows;
+};
+
+struct release {
+    char           *out;     /* owned */
+    char           *tmp;     /* owned */
+    int             committed;
+    struct relfile *files;   /* owned */
+    size_t          nfiles;
+};
+
+static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+    (void)sb;
+    (void)ftw;
+    return flag == FTW_DP ? rmdir(path) : unlink(path);
+}
+
+static void rm_tree(const char *path)
+{
+    nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+oc_status release_begin(const char *out_dir, release **out, oc_error *err)
+{
+    release *r = oc_calloc(1, sizeof *r);
+    size_t n;
+    *out = NULL;
+    if (!r || !(r->out = oc_strdup(out_dir)))
+        goto nomem;
+    n = strlen(r->out);
+    while (n > 1 && r->out[n - 1] == '/')
+        r->out[--n] = '\0';
+    r->tmp = oc_malloc(n + 32);
+    if (!r->tmp)
+        goto nomem;
+    snprintf(r->tmp, n + 32, "%s.tmp-%ld", r->out, (long)getpid());
+    rm_tree(r->tmp);   /* a leftover of a killed run with the same pid */
+    if (mkdir(r->tmp, 0755) != 0) {
+        oc_error_at(err, r->tmp, 0, 0);
+        oc_error_sys(err, "cannot create the release folder");
+        oc_free(r->tmp);
+        r->tmp = NULL;
+        release_free(r);
+        return err->code;
+    }
+    *out = r;
+    return OC_OK;
+nomem:
+    release_free(r);
+    return oc_error_set(err, OC_ENOMEM, "out of memory");
+}
+
+static oc_status write_all(int fd, const char *buf, size_t len)
+{
+    while (len > 0) {
+        ssize_t w = write(fd, buf, len);
+        if (w < 0) {
+            if (errno == EINTR)
+                continue;
+            return OC_EIO;
+        }
+        buf += w;
+        len -= (size_t)w;
+    }
+    return OC_OK;
+}
+
+static oc_status write_path(const char *path, const char *buf, size_t len, unsigned mode, oc_error *err)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, (mode_t)mode);
+    if (fd < 0) {
+        oc_error_at(err, path, 0, 0);
+        return oc_error_sys(err, "cannot create");
+    }
+    if (fchmod(fd, (mode_t)mode) != 0 || write_all(fd, buf, len) != OC_OK || fsync(fd) != 0) {
+        int e = errno;
+        close(fd);
+        unlink(path);
+        errno = e;
+        oc_error_at(err, path, 0, 0);
+        return oc_error_sys(err, "write error");
+    }
+    if (close(fd) != 0) {
+        unlink(path);
+        oc_error_at(err, path, 0, 0);
+        return oc_error_sys(err, "write error");
+    }
+    return OC_OK;
+}
+
+oc_status oc_write_file_atomic(const char *path, const char *buf, size_t len, unsigned mode, oc_error *err)
+{
+    size_t n = strlen(path);
+    char *tmp = oc_malloc(n + 32);
+    oc_status st;
+    if (!tmp)
+        return oc_error_set(err, OC_ENOMEM, "out of memory");
+    snprintf(tmp, n + 32, "%s.tmp-%ld", path, (long)getpid());
+    st = write_path(tmp, buf, len, mode, err);
+    if (st == OC_OK && rename(tmp, path) != 0) {
+        unlink(tmp);
+        oc_error_at(err, path, 0, 0);
+        st = oc_error_sys(err, "cannot rename into place");
+    }
+    oc_free(tmp);
+    return st;
+}
+
+oc_status release_add_file(release *r, const char *name, const char *buf, size_t len, uint64_t rows,
+                           oc_error *err)
+{
+    struct relfile *nf;
+    char *path;
+    oc_sha256 h;
+    oc_status st;
+    size_t i;
+    if (strchr(name, '/') || !strcmp(name, "manifest.json") || name[0] == '.' || name[0] == '\0')
+        return oc_error_set(err, OC_ECONFIG, "invalid output file name '%s'", name);
+    for (i = 0; i < r->nfiles; i++)
+        if (!strcmp(r->files[i].name, name))
+            return oc_error_set(err, OC_ECONFIG, "two outputs would be named '%s'", name);
+    path = oc_malloc(strlen(r->tmp) + strlen(name) + 2);
+    nf = oc_realloc(r->files, (r->nfiles + 1) * sizeof *nf);
+    if (!path || !nf) {
+        oc_free(path);
+        if (nf)
+            r->files = nf;
+        return oc_error_set(err, OC_ENOMEM, "out of memory");
+    }
+    r->files = nf;
+    sprintf(path, "%s/%s", r->tmp, name);
+    st = write_path(path, buf, len, 0644, err);
+    oc_free(path);
+    if (st != OC_OK)
+        return st;
+    nf = &r->files[r->nfiles];
+    if (!(nf->name = oc_strdup(name)))
+        return oc_error_set(err, OC_ENOMEM, "out of memory");
+    oc_sha256_init(&h);
+    oc_sha256_update(&h, buf, len);
+    oc_sha256_hex(&h, nf->sha);
+    nf->bytes = len;
+    nf->rows = rows;
+    r->nfiles++;
+    return OC_OK;
+}
+
+oc_status oc_json_str(oc_buf *b, const char *s)
+{
+    if (oc_buf_append(b, "\"", 1) != OC_OK)
+        return OC_ENOMEM;
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        oc_status st;
+        if (c == '"' || c == '\\') {
+            char e[2] = {'\\', (char)c};
+            st = oc_buf_append(b, e, 2);
+        } else if (c < 0x20) {
+            st = oc_buf_printf(b, "\\u%04x", c);
+        } else {
+            st = oc_buf_append(b, s, 1);
+        }
+        if (st != OC_OK)
+            return OC_ENOMEM;
+    }
+    return oc_buf_append(b, "\"", 1) == OC_OK ? OC_OK : OC_ENOMEM;
+}
+
+/* May an existing `out` be replaced?  Empty, or holding an ocstat manifest. */
+static int replaceable(const char *out)
+{
+    DIR *d = opendir(out);
+    struct dirent *e;
+    int empty = 1, manifest = 0;
+    if (!d)
+        return 0;
+    while ((e = readdir(d)) != NULL) {
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+            continue;
+        empty = 0;
+        if (!strcmp(e->d_name, "manifest.json"))
+            manifest = 1;
+    }
+    closedir(d);
+    if (manifest) {
+        char path[4096], head[256] = {0};
+        FILE *f;
+        snprintf(path, sizeof path, "%s/manifest.json", out);
+        f = fopen(path, "r");
+        if (!f)
+            return 0;
+        if (fread(head, 1, sizeof head - 1, f) == 0)
+            head[0] = '\0';
+        fclose(f);
+        return strstr(head, "\"ocstat_version\"") != NULL;
+    }
+    return empty;
+}
+
+static void sync_dir(const char *path)
+{
+    int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd >= 0) {
+        (void)fsync(fd);
+        close(fd);
+    }
+}
+
+oc_status release_commit(release *r, const char *head, oc_error *err)
+{
+    oc_buf b;
+    size_t i;
+    oc_status st;
+    char *mpath;
+    struct stat sb;
+    oc_buf_init(&b, 0);
+    if (oc_buf_printf(&b, "{\n%s,\n  \"files\": [", head) != OC_OK)
+        goto nomem;
+    for (i = 0; i < r->nfiles; i++) {
+        if (oc_buf_append(&b, i ? ",\n    {\"name\": " : "\n    {\"name\": ", i ? 15 : 14) != OC_OK ||
+            oc_json_str(&b, r->files[i].name) != OC_OK ||
+            oc_buf_printf(&b, ", \"sha256\": \"%s\", \"bytes\": %llu, \"rows\": %llu}", r->files[i].sha,
+                          (unsigned long long)r->files[i].bytes, (unsigned long long)r->files[i].rows) != OC_OK)
+            goto nomem;
+    }
+    if (oc_buf_printf(&b, "%s]\n}\n", r->nfiles ? "\n  " : "") != OC_OK)
+        goto nomem;
+    mpath = oc_malloc(strlen(r->tmp) + 16);
+    if (!mpath)
+        goto nomem;
+    sprintf(mpath, "%s/manifest.json", r->tmp);
+    st = write_path(mpath, b.data, b.len, 0644, err);
+    oc_free(mpath);
+    oc_buf_fini(&b);
+    if (st != OC_OK)
+        return st;
+    sync_dir(r->tmp);
+    if (stat(r->out, &sb) == 0) {
+        if (!S_ISDIR(sb.st_mode) || !replaceable(r->out)) {
+            oc_error_at(err, r->out, 0, 0);
+            return oc_error_set(err, OC_EIO, "exists and is not an ocstat release; refusing to replace it");
+        }
+        if (renameat2(AT_FDCWD, r->tmp, AT_FDCWD, r->out, RENAME_EXCHANGE) != 0) {
+            oc_error_at(err, r->out, 0, 0);
+            return oc_error_sys(err, "cannot swap the new release into place");
+        }
+        /* r->tmp now holds the previous release; release_free removes it */
+    } else if (rename(r->tmp, r->out) != 0) {
+        oc_error_at(err, r->out, 0, 0);
+        return oc_error_sys(err, "cannot rename the release into place");
+    }
+    r->committed = 1;
+    return OC_OK;
+nomem:
+    oc_buf_fini(&b);
+    return oc_error_set(err, OC_ENOMEM, "out of memory");
+}
+
+void release_free(release *r)
+{
+    size_t i;
+    if (!r)
+        return;
+    if (r->tmp) {
+        struct stat sb;
+        if (stat(r->tmp, &sb) == 0)
+            rm_tree(r->tmp);
+    }
+    for (i = 0; i < r->nfiles; i++)
+        oc_free(r->files[i].name);
+    oc_free(r->files);
+    oc_free(r->tmp);
+    oc_free(r->out);
+    oc_free(r);
+}

@@ -1,0 +1,439 @@
+/*
+ * csv_reader.c - line-at-a-time CSV reading with a fast path.
+ *
+ * Why it is built this way:
+ *  - libcsv has no notion of lines, so bytes are split at '\n' here and
+ *    handed over one physical line at a time; when a record completes, the
+ *    line on which it started is known exactly, quoted line breaks included.
+ *  - Most lines of real extracts hold no quote character and no stray CR.
+ *    For those, splitting at the delimiter gives exactly what libcsv would
+ *    (we configure libcsv to trim nothing), so such lines are split in place
+ *    without copying, 16 bytes at a time where SSE2 is available.  Any line
+ *    with a quote or an inner CR, and every line of a record that libcsv has
+ *    started, goes through libcsv in strict mode.
+ *  - Input is kept in one buffer; complete lines are processed where they
+ *    lie and the unfinished tail is moved to the front.  A line may not
+ *    exceed max_record, so memory is bounded whatever the input.
+ */
+#include "csv_reader.h"
+
+#include <csv.h>
+#include <string.h>
+
+#include "oc_mem.h"
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
+#define PAD 64                 /* readable slack after the data for SIMD loads */
+#define READ_CHUNK (1u << 20)
+
+struct csvr {
+    csvr_options opt;
+    const char  *path;
+    oc_row_fn  on_row;
+    void        *ctx;
+
+    char        *buf;          /* owned; input not yet consumed; cap + PAD bytes */
+    size_t       len, cap;
+    int          bom_checked;
+
+    uint64_t     lines;        /* complete physical lines consumed */
+    uint64_t     records;
+    uint64_t     bytes_done;   /* input bytes consumed before buf[0] */
+
+    oc_field  *fields;       /* owned, max_fields */
+
+    /* slow path (libcsv) */
+    struct csv_parser p;
+    int          in_slow;      /* libcsv holds a partial record */
+    uint64_t     slow_line;    /* line on which the libcsv record started */
+    oc_buf       fbuf;         /* field bytes of the current libcsv record */
+    size_t      *foff;         /* owned; offsets of fields in fbuf */
+    size_t       nslow;        /* fields so far in the libcsv record */
+    oc_buf       raw;          /* raw bytes of the current libcsv record */
+    oc_status    cb_status;    /* first error raised inside a libcsv callback */
+    oc_error    *cb_err;
+    uint64_t     line_byte0;   /* input offset of the line being fed */
+};
+
+void csvr_options_default(csvr_options *o)
+{
+    o->delim = ',';
+    o->quote = '"';
+    o->max_field = 65536;
+    o->max_fields = 4096;
+    o->max_record = 1u << 20;
+}
+
+static int no_space(unsigned char c) { (void)c; return 0; }
+
+csvr *csvr_new(const csvr_options *opt, const char *path, oc_row_fn on_row, void *ctx)
+{
+    csvr *r = oc_calloc(1, sizeof *r);
+    if (!r)
+        return NULL;
+    if (opt)
+        r->opt = *opt;
+    else
+        csvr_options_default(&r->opt);
+    if (r->opt.max_fields == 0)
+        r->opt.max_fields = 4096;
+    if (r->opt.max_field == 0)
+        r->opt.max_field = 65536;
+    if (r->opt.max_record < 64)
+        r->opt.max_record = 1u << 20;
+    r->path = path;
+    r->on_row = on_row;
+    r->ctx = ctx;
+    r->cap = READ_CHUNK * 2;
+    r->buf = oc_malloc(r->cap + PAD);
+    r->fields = oc_calloc(r->opt.max_fields, sizeof *r->fields);
+    r->foff = oc_calloc(r->opt.max_fields + 1, sizeof *r->foff);
+    oc_buf_init(&r->fbuf, r->opt.max_record);
+    oc_buf_init(&r->raw, r->opt.max_record);
+    if (!r->buf || !r->fields || !r->foff ||
+        csv_init(&r->p, CSV_STRICT | CSV_STRICT_FINI) != 0) {
+        oc_free(r->buf);
+        oc_free(r->fields);
+        oc_free(r->foff);
+        oc_free(r);
+        return NULL;
+    }
+    csv_set_delim(&r->p, (unsigned char)r->opt.delim);
+    csv_set_quote(&r->p, (unsigned char)r->opt.quote);
+    csv_set_space_func(&r->p, no_space);
+    return r;
+}
+
+void csvr_free(csvr *r)
+{
+    if (!r)
+        return;
+    csv_free(&r->p);
+    oc_buf_fini(&r->fbuf);
+    oc_buf_fini(&r->raw);
+    oc_free(r->foff);
+    oc_free(r->fields);
+    oc_free(r->buf);
+    oc_free(r);
+}
+
+uint64_t csvr_lines(const csvr *r) { return r->lines; }
+uint64_t csvr_records(const csvr *r) { return r->records; }
+
+static oc_status fail(csvr *r, oc_error *err, uint64_t line, oc_status code, const char *msg)
+{
+    oc_error_at(err, r->path, line, 0);
+    return oc_error_set(err, code, "%s", msg);
+}
+
+static oc_status deliver(csvr *r, const oc_field *f, size_t nf, uint64_t line,
+                         const char *raw, size_t raw_len, oc_error *err)
+{
+    oc_row row;
+    row.fields = f;
+    row.nfields = nf;
+    row.line = line;
+    row.record = ++r->records;
+    row.raw = raw;
+    row.raw_len = raw_len;
+    return r->on_row(r->ctx, &row, err);
+}
+
+/* ---- slow path: libcsv ---- */
+
+static void cb_field(void *s, size_t len, void *data)
+{
+    csvr *r = data;
+    (void)s;
+    if (r->cb_status != OC_OK)
+        return;
+    if (r->nslow >= r->opt.max_fields) {
+        char m[96];
+        snprintf(m, sizeof m, "more than %zu fields in a record", r->opt.max_fields);
+        r->cb_status = fail(r, r->cb_err, r->slow_line, OC_EDATA, m);
+        return;
+    }
+    if (len > r->opt.max_field) {
+        char m[96];
+        snprintf(m, sizeof m, "field %zu longer than %zu bytes", r->nslow + 1, r->opt.max_field);
+        r->cb_status = fail(r, r->cb_err, r->slow_line, OC_EDATA, m);
+        return;
+    }
+    r->foff[r->nslow] = r->fbuf.len;
+    if (oc_buf_append(&r->fbuf, s, len) != OC_OK) {
+        r->cb_status = fail(r, r->cb_err, r->slow_line, OC_EDATA, "record too long");
+        return;
+    }
+    r->nslow++;
+}
+
+static void cb_record(int term, void *data)
+{
+    csvr *r = data;
+    size_t i, raw_len;
+    (void)term;
+    if (r->cb_status != OC_OK)
+        return;
+    r->foff[r->nslow] = r->fbuf.len;
+    for (i = 0; i < r->nslow; i++) {
+        r->fields[i].ptr = r->fbuf.data + r->foff[i];
+        r->fields[i].len = r->foff[i + 1] - r->foff[i];
+    }
+    raw_len = r->raw.len;
+    while (raw_len > 0 && (r->raw.data[raw_len - 1] == '\n' || r->raw.data[raw_len - 1] == '\r'))
+        raw_len--;
+    r->cb_status = deliver(r, r->fields, r->nslow, r->slow_line,
+                           r->raw.data ? r->raw.data : "", raw_len, r->cb_err);
+    r->nslow = 0;
+    oc_buf_reset(&r->fbuf);
+    oc_buf_reset(&r->raw);
+    r->in_slow = 0;
+}
+
+/* Feed one physical line (with its '\n' if it has one) to libcsv. */
+static oc_status slow_line(csvr *r, const char *p, size_t n, uint64_t lineno, oc_error *err)
+{
+    size_t got;
+    if (!r->in_slow) {
+        r->in_slow = 1;
+        r->slow_line = lineno;
+        r->nslow = 0;
+        oc_buf_reset(&r->fbuf);
+        oc_buf_reset(&r->raw);
+    }
+    if (oc_buf_append(&r->raw, p, n) != OC_OK) {
+        char m[96];
+        snprintf(m, sizeof m, "record longer than %zu bytes (unterminated quote?)", r->opt.max_record);
+        return fail(r, err, r->slow_line, OC_EDATA, m);
+    }
+    r->cb_status = OC_OK;
+    r->cb_err = err;
+    got = csv_parse(&r->p, p, n, cb_field, cb_record, r);
+    if (r->cb_status != OC_OK)
+        return r->cb_status;
+    if (got != n) {
+        char m[160];
+        int e = csv_error(&r->p);
+        if (e == CSV_EPARSE)
+            snprintf(m, sizeof m, "malformed quoted field: stray quote or text after a closing quote at byte %llu",
+                     (unsigned long long)(r->line_byte0 + got + 1));
+        else if (e == CSV_ETOOBIG)
+            snprintf(m, sizeof m, "field too large");
+        else
+            snprintf(m, sizeof m, "out of memory");
+        csv_fini(&r->p, NULL, NULL, NULL);   /* reset without delivering */
+        r->in_slow = 0;
+        return fail(r, err, lineno, e == CSV_ENOMEM ? OC_ENOMEM : OC_EDATA, m);
+    }
+    return OC_OK;
+}
+
+/* ---- fast path: no quote, no inner CR ---- */
+
+/* Splits p[0..n) at the delimiter into r->fields.  Returns the field count,
+ * 0 if the line holds a quote or CR (caller takes the slow path), or
+ * (size_t)-1 if there are too many fields. */
+static size_t fast_split(csvr *r, const char *p, size_t n)
+{
+    const char delim = r->opt.delim, quote = r->opt.quote;
+    size_t nf = 0, start = 0, i = 0, maxf = r->opt.max_fields;
+    oc_field *f = r->fields;
+#if defined(__SSE2__)
+    const __m128i vd = _mm_set1_epi8(delim), vq = _mm_set1_epi8(quote), vr = _mm_set1_epi8('\r');
+    for (; i < n; i += 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
+        unsigned md = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, vd));
+        unsigned mx = (unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(v, vq), _mm_cmpeq_epi8(v, vr)));
+        if (n - i < 16) {
+            unsigned keep = (1u << (n - i)) - 1u;
+            md &= keep;
+            mx &= keep;
+        }
+        if (mx)
+            return 0;
+        while (md) {
+            size_t pos = i + (size_t)__builtin_ctz(md);
+            if (nf + 1 >= maxf)
+                return (size_t)-1;
+            f[nf].ptr = p + start;
+            f[nf].len = pos - start;
+            nf++;
+            start = pos + 1;
+            md &= md - 1;
+        }
+    }
+#else
+    for (; i < n; i++) {
+        char c = p[i];
+        if (c == quote || c == '\r')
+            return 0;
+        if (c == delim) {
+            if (nf + 1 >= maxf)
+                return (size_t)-1;
+            f[nf].ptr = p + start;
+            f[nf].len = i - start;
+            nf++;
+            start = i + 1;
+        }
+    }
+#endif
+    f[nf].ptr = p + start;
+    f[nf].len = n - start;
+    return nf + 1;
+}
+
+/* One physical line p[0..n) (without '\n'); has_nl tells whether a '\n'
+ * followed it.  lineno is its 1-based number. */
+static oc_status do_line(csvr *r, char *p, size_t n, int has_nl, uint64_t lineno, oc_error *err)
+{
+    size_t m = n, nf, i;
+    if (r->in_slow)
+        return slow_line(r, p, n + (size_t)has_nl, lineno, err);
+    if (m > 0 && p[m - 1] == '\r')
+        m--;
+    if (m == 0)
+        return OC_OK;                        /* blank line: no record */
+    nf = fast_split(r, p, m);
+    if (nf == 0)
+        return slow_line(r, p, n + (size_t)has_nl, lineno, err);
+    if (nf == (size_t)-1) {
+        char msg[96];
+        snprintf(msg, sizeof msg, "more than %zu fields in a record", r->opt.max_fields);
+        return fail(r, err, lineno, OC_EDATA, msg);
+    }
+    for (i = 0; i < nf; i++) {
+        if (r->fields[i].len > r->opt.max_field) {
+            char msg[96];
+            snprintf(msg, sizeof msg, "field %zu longer than %zu bytes", i + 1, r->opt.max_field);
+            return fail(r, err, lineno, OC_EDATA, msg);
+        }
+    }
+    return deliver(r, r->fields, nf, lineno, p, m, err);
+}
+
+/* Process the complete lines in buf; keep the tail.  final: the tail is the
+ * last line (no '\n'). */
+static oc_status process(csvr *r, int final, oc_error *err)
+{
+    char *p = r->buf, *end = r->buf + r->len;
+    oc_status st = OC_OK;
+    if (!r->bom_checked) {
+        if (r->len < 3 && !final)
+            return OC_OK;
+        r->bom_checked = 1;
+        if (r->len >= 3 && (unsigned char)p[0] == 0xEF && (unsigned char)p[1] == 0xBB &&
+            (unsigned char)p[2] == 0xBF)
+            p += 3;
+    }
+    while (p < end) {
+        char *nl = memchr(p, '\n', (size_t)(end - p));
+        int has_nl = nl != NULL;
+        if (!nl) {
+            if (!final)
+                break;
+            nl = end;
+        }
+        r->line_byte0 = r->bytes_done + (uint64_t)(p - r->buf);
+        st = do_line(r, p, (size_t)(nl - p), has_nl, r->lines + 1, err);
+        r->lines++;
+        p = has_nl ? nl + 1 : end;
+        if (st != OC_OK)
+            break;
+    }
+    r->bytes_done += (uint64_t)(p - r->buf);
+    memmove(r->buf, p, (size_t)(end - p));
+    r->len = (size_t)(end - p);
+    return st;
+}
+
+/* Make room for at least one more byte; grows only while a single line is
+ * longer than the buffer, up to max_record. */
+static oc_status make_room(csvr *r, oc_error *err)
+{
+    char *nb;
+    size_t nc;
+    if (r->len < r->cap)
+        return OC_OK;
+    if (r->len > r->opt.max_record) {
+        char msg[96];
+        snprintf(msg, sizeof msg, "line longer than %zu bytes", r->opt.max_record);
+        return fail(r, err, r->lines + 1, OC_EDATA, msg);
+    }
+    nc = r->cap * 2;
+    nb = oc_realloc(r->buf, nc + PAD);
+    if (!nb)
+        return oc_error_set(err, OC_ENOMEM, "out of memory");
+    r->buf = nb;
+    r->cap = nc;
+    return OC_OK;
+}
+
+oc_status csvr_feed(csvr *r, const void *data, size_t len, oc_error *err)
+{
+    const char *s = data;
+    while (len > 0) {
+        size_t k;
+        oc_status st = make_room(r, err);
+        if (st != OC_OK)
+            return st;
+        k = r->cap - r->len;
+        if (k > len)
+            k = len;
+        memcpy(r->buf + r->len, s, k);
+        r->len += k;
+        s += k;
+        len -= k;
+        st = process(r, 0, err);
+        if (st != OC_OK)
+            return st;
+    }
+    return OC_OK;
+}
+
+oc_status csvr_finish(csvr *r, oc_error *err)
+{
+    oc_status st;
+    if (r->len > r->opt.max_record) {
+        char msg[96];
+        snprintf(msg, sizeof msg, "line longer than %zu bytes", r->opt.max_record);
+        return fail(r, err, r->lines + 1, OC_EDATA, msg);
+    }
+    st = process(r, 1, err);
+    if (st != OC_OK)
+        return st;
+    if (r->in_slow) {
+        r->cb_status = OC_OK;
+        r->cb_err = err;
+        if (csv_fini(&r->p, cb_field, cb_record, r) != 0) {
+            csv_fini(&r->p, NULL, NULL, NULL);
+            r->in_slow = 0;
+            return fail(r, err, r->slow_line, OC_EDATA, "unterminated quoted field");
+        }
+        if (r->cb_status != OC_OK)
+            return r->cb_status;
+    }
+    return OC_OK;
+}
+
+oc_status csvr_read_source(csvr *r, oc_source *src, oc_error *err)
+{
+    for (;;) {
+        size_t n = 0;
+        oc_status st = make_room(r, err);
+        if (st != OC_OK)
+            return st;
+        st = src_read(src, r->buf + r->len, r->cap - r->len, &n, err);
+        if (st != OC_OK)
+            return st;
+        if (n == 0)
+            break;
+        r->len += n;
+        st = process(r, 0, err);
+        if (st != OC_OK)
+            return st;
+    }
+    return csvr_finish(r, err);
+}

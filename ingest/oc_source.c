@@ -1,0 +1,227 @@
+/*
+ * oc_source.c - file/stdin reader with transparent gzip (zlib).
+ *
+ * The first read fills the raw buffer and looks at the magic bytes.  Gzip
+ * members are inflated with inflate() in gzip mode (windowBits 16+15); at
+ * Z_STREAM_END the inflater is reset so a following member continues the
+ * stream.  Anything after a member that is not another member is an error,
+ * as is running out of input inside a member ("truncated").
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "oc_source.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "oc_mem.h"
+
+#define RAW_CAP (256u * 1024u)
+
+struct oc_source {
+    char          *path;     /* owned */
+    int            fd;
+    int            close_fd;
+    int            gzip;
+    int            eof;      /* raw input exhausted */
+    int            in_member;/* gzip: inside a member */
+    int            done;
+    unsigned char *raw;      /* owned, RAW_CAP */
+    size_t         raw_pos, raw_len;
+    uint64_t       raw_total;    /* bytes read from fd */
+    uint64_t       out_total;
+    int            hash;
+    oc_sha256      sha;
+    z_stream       z;
+    int            z_init;
+};
+
+static oc_status fill(oc_source *s, oc_error *err)
+{
+    ssize_t r;
+    if (s->raw_pos < s->raw_len || s->eof)
+        return OC_OK;
+    do
+        r = read(s->fd, s->raw, RAW_CAP);
+    while (r < 0 && errno == EINTR);
+    if (r < 0) {
+        oc_error_at(err, s->path, 0, 0);
+        return oc_error_sys(err, "read error");
+    }
+    s->raw_pos = 0;
+    s->raw_len = (size_t)r;
+    if (r == 0)
+        s->eof = 1;
+    s->raw_total += (uint64_t)r;
+    if (s->hash && r > 0)
+        oc_sha256_update(&s->sha, s->raw, (size_t)r);
+    return OC_OK;
+}
+
+oc_status src_open(const char *path, unsigned flags, oc_source **out, oc_error *err)
+{
+    oc_source *s = oc_calloc(1, sizeof *s);
+    oc_status st;
+    *out = NULL;
+    if (!s || !(s->path = oc_strdup(path)) || !(s->raw = oc_malloc(RAW_CAP))) {
+        src_close(s);
+        return oc_error_set(err, OC_ENOMEM, "out of memory");
+    }
+    s->hash = (flags & OC_SRC_HASH) != 0;
+    if (s->hash)
+        oc_sha256_init(&s->sha);
+    if (strcmp(path, "-") == 0) {
+        s->fd = STDIN_FILENO;
+    } else {
+        s->fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (s->fd < 0) {
+            oc_error_at(err, path, 0, 0);
+            st = oc_error_sys(err, "cannot open");
+            src_close(s);
+            return st;
+        }
+        s->close_fd = 1;
+    }
+    st = fill(s, err);
+    /* A directory opens but cannot be read: fill() reports EISDIR. */
+    if (st != OC_OK) {
+        src_close(s);
+        return st;
+    }
+    /* Need two bytes to decide; a one-byte first read is possible on a pipe. */
+    while (!s->eof && s->raw_len < 2) {
+        ssize_t r;
+        do
+            r = read(s->fd, s->raw + s->raw_len, RAW_CAP - s->raw_len);
+        while (r < 0 && errno == EINTR);
+        if (r < 0) {
+            oc_error_at(err, path, 0, 0);
+            st = oc_error_sys(err, "read error");
+            src_close(s);
+            return st;
+        }
+        if (r == 0)
+            s->eof = 1;
+        if (s->hash && r > 0)
+            oc_sha256_update(&s->sha, s->raw + s->raw_len, (size_t)r);
+        s->raw_len += (size_t)r;
+        s->raw_total += (uint64_t)r;
+    }
+    if (s->raw_len >= 2 && s->raw[0] == 0x1f && s->raw[1] == 0x8b) {
+        s->gzip = 1;
+        memset(&s->z, 0, sizeof s->z);
+        if (inflateInit2(&s->z, 16 + MAX_WBITS) != Z_OK) {
+            src_close(s);
+            return oc_error_set(err, OC_ENOMEM, "out of memory");
+        }
+        s->z_init = 1;
+        s->in_member = 1;
+    }
+    *out = s;
+    return OC_OK;
+}
+
+static oc_status read_plain(oc_source *s, unsigned char *buf, size_t cap, size_t *n, oc_error *err)
+{
+    size_t k;
+    oc_status st = fill(s, err);
+    if (st != OC_OK)
+        return st;
+    k = s->raw_len - s->raw_pos;
+    if (k > cap)
+        k = cap;
+    memcpy(buf, s->raw + s->raw_pos, k);
+    s->raw_pos += k;
+    *n = k;
+    return OC_OK;
+}
+
+static oc_status read_gzip(oc_source *s, unsigned char *buf, size_t cap, size_t *n, oc_error *err)
+{
+    *n = 0;
+    while (*n == 0 && !s->done) {
+        int zr;
+        oc_status st = fill(s, err);
+        if (st != OC_OK)
+            return st;
+        if (!s->in_member) {
+            /* Between members: only another member may follow. */
+            if (s->raw_pos == s->raw_len && s->eof) {
+                s->done = 1;
+                break;
+            }
+            if (s->raw[s->raw_pos] != 0x1f) {
+                oc_error_at(err, s->path, 0, 0);
+                return oc_error_set(err, OC_EDATA, "unexpected data after gzip member at byte %llu",
+                                    (unsigned long long)(s->raw_total - (s->raw_len - s->raw_pos) + 1));
+            }
+            if (inflateReset(&s->z) != Z_OK)
+                return oc_error_set(err, OC_ENOMEM, "inflate reset failed");
+            s->in_member = 1;
+        }
+        if (s->raw_pos == s->raw_len && s->eof) {
+            oc_error_at(err, s->path, 0, 0);
+            return oc_error_set(err, OC_EDATA, "truncated gzip stream at byte %llu",
+                                (unsigned long long)s->raw_total);
+        }
+        s->z.next_in = s->raw + s->raw_pos;
+        s->z.avail_in = (uInt)(s->raw_len - s->raw_pos);
+        s->z.next_out = buf;
+        s->z.avail_out = (uInt)cap;
+        zr = inflate(&s->z, Z_NO_FLUSH);
+        s->raw_pos = s->raw_len - s->z.avail_in;
+        *n = cap - s->z.avail_out;
+        if (zr == Z_STREAM_END) {
+            s->in_member = 0;
+        } else if (zr == Z_BUF_ERROR && s->z.avail_in == 0) {
+            /* needs more input: loop */
+        } else if (zr != Z_OK) {
+            oc_error_at(err, s->path, 0, 0);
+            if (zr == Z_MEM_ERROR)
+                return oc_error_set(err, OC_ENOMEM, "out of memory");
+            return oc_error_set(err, OC_EDATA, "corrupt gzip data at byte %llu: %s",
+                                (unsigned long long)(s->raw_total - (s->raw_len - s->raw_pos)),
+                                s->z.msg ? s->z.msg : "inflate error");
+        }
+    }
+    return OC_OK;
+}
+
+oc_status src_read(oc_source *s, void *buf, size_t cap, size_t *n, oc_error *err)
+{
+    oc_status st;
+    if (cap > (1u << 30))
+        cap = 1u << 30;
+    st = s->gzip ? read_gzip(s, buf, cap, n, err) : read_plain(s, buf, cap, n, err);
+    if (st == OC_OK)
+        s->out_total += *n;
+    return st;
+}
+
+void src_close(oc_source *s)
+{
+    if (!s)
+        return;
+    if (s->z_init)
+        inflateEnd(&s->z);
+    if (s->close_fd)
+        close(s->fd);
+    oc_free(s->raw);
+    oc_free(s->path);
+    oc_free(s);
+}
+
+const char *src_path(const oc_source *s) { return s->path; }
+int src_is_gzip(const oc_source *s) { return s->gzip; }
+uint64_t src_raw_bytes(const oc_source *s) { return s->raw_total; }
+uint64_t src_bytes(const oc_source *s) { return s->out_total; }
+
+void src_sha256(oc_source *s, char out[OC_SHA256_HEX])
+{
+    if (s->hash)
+        oc_sha256_hex(&s->sha, out);
+    else
+        out[0] = '\0';
+}

@@ -1,0 +1,648 @@
+/*
+ * cube.c - see cube.h.
+ *
+ * Keys: dimension i of the table gets bits[i] bits at shift[i]; a closed
+ * dimension needs ceil(log2(ncodes)) bits, an open one the bits of its
+ * max_codes bound, so every code fits and the key is exact (no collisions
+ * to resolve beyond the hash table's own probing).  The hash table stores
+ * key+1 so that 0 marks an empty slot.
+ */
+#include "cube.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "oc_mem.h"
+
+#define MAX_INTERIOR (64u << 20)     /* distinct interior cells per table */
+#define MAX_OUTPUT   (256u << 20)    /* output cells per table */
+
+typedef struct filt {
+    int     dim;
+    int     iccs;
+    oc_strmap *allowed;   /* owned: allowed code texts */
+    int8_t *ok;           /* owned: per code index: 1 yes, 0 no, -1 not yet known */
+    size_t  nok;
+} filt;
+
+struct cube {
+    schema   *s;
+    cube_spec sp;
+    unsigned  shift[CUBE_MAX_DIMS];
+    filt     *filt;       /* sp.nwhere entries */
+    uint64_t *keys;       /* key + 1; 0 = empty */
+    uint64_t *counts;
+    size_t    cap, n;
+    uint64_t  counted, filtered, weight;
+};
+
+void cube_spec_fini(cube_spec *sp)
+{
+    size_t i, j;
+    oc_free(sp->id);
+    oc_free(sp->title);
+    for (i = 0; i < sp->nwhere; i++) {
+        for (j = 0; j < sp->where[i].ncodes; j++)
+            oc_free(sp->where[i].codes[j]);
+        oc_free(sp->where[i].codes);
+    }
+    oc_free(sp->where);
+    memset(sp, 0, sizeof *sp);
+}
+
+oc_status cube_spec_add_where(cube_spec *sp, const schema *s, const char *text, oc_error *err)
+{
+    const char *eq = strchr(text, '='), *p;
+    char name[128];
+    cube_where *w, *nw;
+    int d;
+    size_t nl;
+    if (!eq || eq == text || (size_t)(eq - text) >= sizeof name)
+        return oc_error_set(err, OC_EUSAGE, "filter must be DIM=CODE[,CODE...], got '%s'", text);
+    nl = (size_t)(eq - text);
+    memcpy(name, text, nl);
+    name[nl] = '\0';
+    d = schema_dim_index(s, name);
+    if (d < 0)
+        return oc_error_set(err, OC_EUSAGE, "filter names unknown dimension '%s'", name);
+    nw = oc_realloc(sp->where, (sp->nwhere + 1) * sizeof *nw);
+    if (!nw)
+        return oc_error_set(err, OC_ENOMEM, "out of memory");
+    sp->where = nw;
+    w = &sp->where[sp->nwhere++];
+    memset(w, 0, sizeof *w);
+    w->dim = d;
+    p = eq + 1;
+    for (;;) {
+        const char *comma = strchr(p, ',');
+        size_t len = comma ? (size_t)(comma - p) : strlen(p);
+        char **nc = oc_realloc(w->codes, (w->ncodes + 1) * sizeof *nc);
+        if (!nc)
+            return oc_error_set(err, OC_ENOMEM, "out of memory");
+        w->codes = nc;
+        if (!(w->codes[w->ncodes] = oc_strndup(p, len)))
+            return oc_error_set(err, OC_ENOMEM, "out of memory");
+        w->ncodes++;
+        if (!comma)
+            break;
+        p = comma + 1;
+    }
+    /* Closed dimensions: every listed code must exist. */
+    if (!s->dims[d].open) {
+        size_t i;
+        for (i = 0; i < w->ncodes; i++) {
+            uint32_t idx;
+            if (!dim_find(&s->dims[d], w->codes[i], strlen(w->codes[i]), &idx))
+                return oc_error_set(err, OC_EUSAGE, "filter: dimension '%s' has no code '%s'", name,
+                                    w->codes[i]);
+        }
+    }
+    return OC_OK;
+}
+
+static unsigned bits_for(uint64_t n)
+{
+    unsigned b = 1;
+    while (b < 63 && (1ULL << b) < n)
+        b++;
+    return b;
+}
+
+static uint64_t dim_bound(const schema *s, int d)
+{
+    const sch_dim *dm = &s->dims[d];
+    if (!dm->open)
+        return dim_ncodes(dm);
+    if (dm->kind == DIM_CODE)
+        return s->cols[dm->col].max_open;
+    return 65535;
+}
+
+void cube_free(cube *c)
+{
+    size_t i;
+    if (!c)
+        return;
+    for (i = 0; c->filt && i < c->sp.nwhere; i++) {
+        oc_strmap_free(c->filt[i].allowed);
+        oc_free(c->filt[i].ok);
+    }
+    oc_free(c->filt);
+    oc_free(c->keys);
+    oc_free(c->counts);
+    cube_spec_fini(&c->sp);
+    oc_free(c);
+}
+
+oc_status cube_new(schema *s, cube_spec *sp, cube **out, oc_error *err)
+{
+    cube *c = oc_calloc(1, sizeof *c);
+    unsigned total = 0;
+    size_t i, j;
+    *out = NULL;
+    if (!c) {
+        cube_spec_fini(sp);
+        return oc_error_set(err, OC_ENOMEM, "out of memory");
+    }
+    c->s = s;
+    c->sp = *sp;
+    memset(sp, 0, sizeof *sp);
+    for (i = 0; i < c->sp.nby; i++) {
+        unsigned b = bits_for(dim_bound(s, c->sp.by[i]));
+        for (j = 0; j < i; j++)
+            if (c->sp.by[j] == c->sp.by[i]) {
+                oc_error_set(err, OC_EUSAGE, "dimension '%s' is listed twice", s->dims[c->sp.by[i]].id);
+                cube_free(c);
+                return err->code;
+            }
+        c->shift[i] = total;
+        total += b;
+    }
+    if (total > 63) {
+        oc_error_set(err, OC_ECONFIG, "table '%s': its dimensions need %u bits of key, more than 63 "
+                     "(lower max_codes of open columns)", c->sp.id ? c->sp.id : "?", total);
+        cube_free(c);
+        return OC_ECONFIG;
+    }
+    c->filt = oc_calloc(c->sp.nwhere ? c->sp.nwhere : 1, sizeof *c->filt);
+    c->cap = 1024;
+    c->keys = oc_calloc(c->cap, sizeof *c->keys);
+    c->counts = oc_calloc(c->cap, sizeof *c->counts);
+    if (!c->filt || !c->keys || !c->counts) {
+        cube_free(c);
+        return oc_error_set(err, OC_ENOMEM, "out of memory");
+    }
+    for (i = 0; i < c->sp.nwhere; i++) {
+        filt *f = &c->filt[i];
+        f->dim = c->sp.where[i].dim;
+        f->iccs = s->dims[f->dim].iccs;
+        if (!(f->allowed = oc_strmap_new())) {
+            cube_free(c);
+            return oc_error_set(err, OC_ENOMEM, "out of memory");
+        }
+        for (j = 0; j < c->sp.where[i].ncodes; j++) {
+            const char *code = c->sp.where[i].codes[j];
+            if (oc_strmap_put(f->allowed, code, strlen(code), 1, NULL) != OC_OK) {
+                cube_free(c);
+                return oc_error_set(err, OC_ENOMEM, "out of memory");
+            }
+        }
+    }
+    *out = c;
+    return OC_OK;
+}
+
+/* Is code text k allowed by filter f (itself or, in a hierarchy, an ancestor)? */
+static int allowed_text(const filt *f, const char *k, size_t len)
+{
+    uint32_t dummy;
+    for (;;) {
+        if (oc_strmap_get(f->allowed, k, len, &dummy))
+            return 1;
+        if (!f->iccs)
+            return 0;
+        len = iccs_parent_len(k, len);
+        if (len == 0)
+            return 0;
+    }
+}
+
+static int filt_ok(const cube *c, filt *f, uint32_t idx)
+{
+    if (idx >= f->nok) {
+        size_t n = dim_ncodes(&c->s->dims[f->dim]), i;
+        int8_t *ok;
+        if (n <= idx)
+            n = (size_t)idx + 1;
+        ok = oc_realloc(f->ok, n);
+        if (!ok)
+            return -1;
+        for (i = f->nok; i < n; i++)
+            ok[i] = -1;
+        f->ok = ok;
+        f->nok = n;
+    }
+    if (f->ok[idx] < 0) {
+        size_t len;
+        const char *k = dim_code(&c->s->dims[f->dim], idx, &len);
+        f->ok[idx] = (int8_t)allowed_text(f, k, len);
+    }
+    return f->ok[idx];
+}
+
+static oc_status grow(cube *c, oc_error *err)
+{
+    size_t nc = c->cap * 2, i;
+    uint64_t *nk, *nv;
+    if (c->n >= MAX_INTERIOR)
+        return oc_error_set(err, OC_EDATA, "table '%s' has more than %u distinct cells", c->sp.id ? c->sp.id : "?",
+                            MAX_INTERIOR);
+    nk = oc_calloc(nc, sizeof *nk);
+    nv = oc_calloc(nc, sizeof *nv);
+    if (!nk || !nv) {
+        oc_free(nk);
+        oc_free(nv);
+        return oc_error_set(err, OC_ENOMEM, "out of memory");
+    }
+    for (i = 0; i < c->cap; i++) {
+        if (c->keys[i]) {
+            size_t j = (size_t)oc_hash_u64(c->keys[i]) & (nc - 1);
+            while (nk[j])
+                j = (j + 1) & (nc - 1);
+            nk[j] = c->keys[i];
+            nv[j] = c->counts[i];
+        }
+    }
+    oc_free(c->keys);
+    oc_free(c->counts);
+    c->keys = nk;
+    c->counts = nv;
+    c->cap = nc;
+    return OC_OK;
+}
+
+static oc_status add_key(cube *c, uint64_t key, uint64_t weight, oc_error *err)
+{
+    size_t i, mask;
+    if ((c->n + 1) * 2 > c->cap) {
+        oc_status st = grow(c, err);
+        if (st != OC_OK)
+            return st;
+    }
+    mask = c->cap - 1;
+    i = (size_t)oc_hash_u64(key) & mask;
+    while (c->keys[i] != key) {
+        if (c->keys[i] == 0) {
+            c->keys[i] = key;
+            c->n++;
+            break;
+        }
+        i = (i + 1) & mask;
+    }
+    if (c->counts[i] > UINT64_MAX - weight)
+        return oc_error_set(err, OC_EDATA, "count overflow in table '%s'", c->sp.id ? c->sp.id : "?");
+    c->counts[i] += weight;
+    return OC_OK;
+}
+
+oc_status cube_add(cube *c, const uint32_t *codes, uint64_t weight, oc_error *err)
+{
+    uint64_t key = 1;
+    size_t i;
+    oc_status st;
+    for (i = 0; i < c->sp.nwhere; i++) {
+        int ok = filt_ok(c, &c->filt[i], codes[c->filt[i].dim]);
+        if (ok < 0)
+            return oc_error_set(err, OC_ENOMEM, "out of memory");
+        if (!ok) {
+            c->filtered++;
+            return OC_OK;
+        }
+    }
+    for (i = 0; i < c->sp.nby; i++)
+        key += (uint64_t)codes[c->sp.by[i]] << c->shift[i];
+    st = add_key(c, key, weight, err);
+    if (st != OC_OK)
+        return st;
+    c->counted++;
+    c->weight += weight;
+    return OC_OK;
+}
+
+size_t cube_cells(const cube *c) { return c->n; }
+
+/* ---------- building the table ---------- */
+
+typedef struct outdim {
+    size_t    n;
+    char    **codes;      /* owned until moved into the table */
+    char    **labels;
+    size_t    ncodes;     /* schema codes of the dimension */
+    uint32_t *chain_off;  /* per schema code: start in chain[] */
+    uint8_t  *chain_len;  /* per schema code: 0 = not in the table */
+    uint32_t *chain;
+    size_t    stride;
+} outdim;
+
+static void outdim_fini(outdim *o)
+{
+    size_t i;
+    if (o->codes)
+        for (i = 0; i < o->n; i++)
+            oc_free(o->codes[i]);
+    if (o->labels)
+        for (i = 0; i < o->n; i++)
+            oc_free(o->labels[i]);
+    oc_free(o->codes);
+    oc_free(o->labels);
+    oc_free(o->chain_off);
+    oc_free(o->chain_len);
+    oc_free(o->chain);
+}
+
+static int code_kept(cube *c, int sd, uint32_t idx)
+{
+    size_t w;
+    for (w = 0; w < c->sp.nwhere; w++)
+        if (c->filt[w].dim == sd && filt_ok(c, &c->filt[w], idx) != 1)
+            return 0;
+    return 1;
+}
+
+static int text_kept(const cube *c, int sd, const char *k, size_t len)
+{
+    size_t w;
+    for (w = 0; w < c->sp.nwhere; w++)
+        if (c->filt[w].dim == sd && !allowed_text(&c->filt[w], k, len))
+            return 0;
+    return 1;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    const char *x = *(const char *const *)a, *y = *(const char *const *)b;
+    int ux = strcmp(x, SCH_CODE_U) == 0, uy = strcmp(y, SCH_CODE_U) == 0;
+    if (ux != uy)
+        return ux - uy;
+    return strcmp(x, y);
+}
+
+static oc_status push_code(outdim *o, oc_strmap *pos, const char *k, size_t len, const char *label)
+{
+    int existed;
+    if (oc_strmap_put(pos, k, len, (uint32_t)o->n, &existed) != OC_OK)
+        return OC_ENOMEM;
+    if (existed)
+        return OC_OK;
+    if (!(o->codes[o->n] = oc_strndup(k, len)))
+        return OC_ENOMEM;
+    o->labels[o->n] = NULL;
+    if (label && !(o->labels[o->n] = oc_strdup(label)))
+        return OC_ENOMEM;
+    o->n++;
+    return OC_OK;
+}
+
+static oc_status build_dim(cube *c, int sd, outdim *o)
+{
+    const sch_dim *d = &c->s->dims[sd];
+    size_t n = dim_ncodes(d), i, maxout, nchain = 0;
+    int totals = c->sp.totals, hier = d->iccs && totals;
+    uint32_t *perm = oc_calloc(n ? n : 1, sizeof *perm);
+    oc_strmap *pos = oc_strmap_new();
+    char **extra = NULL;
+    size_t nextra = 0;
+    oc_status st = OC_ENOMEM;
+
+    o->ncodes = n;
+    /* at most: _T + every code + every ancestor (3 per ICCS code) */
+    maxout = 1 + n * (hier ? 4 : 1);
+    o->codes = oc_calloc(maxout, sizeof *o->codes);
+    o->labels = oc_calloc(maxout, sizeof *o->labels);
+    o->chain_off = oc_calloc(n ? n : 1, sizeof *o->chain_off);
+    o->chain_len = oc_calloc(n ? n : 1, sizeof *o->chain_len);
+    o->chain = oc_calloc(n ? n * 5 : 1, sizeof *o->chain);
+    if (!perm || !pos || !o->codes || !o->labels || !o->chain_off || !o->chain_len || !o->chain)
+        goto out;
+    dim_output_order(d, c->s, perm);
+    if (totals && push_code(o, pos, "_T", 2, "Total") != OC_OK)
+        goto out;
+    if (hier) {
+        /* the kept codes and their kept ancestors, in ICCS order */
+        oc_strmap *seen = oc_strmap_new();
+        if (!seen)
+            goto out;
+        extra = oc_calloc(maxout, sizeof *extra);
+        if (!extra) {
+            oc_strmap_free(seen);
+            goto out;
+        }
+        for (i = 0; i < n; i++) {
+            size_t len;
+            const char *k = dim_code(d, perm[i], &len);
+            if (!code_kept(c, sd, perm[i]))
+                continue;
+            while (len > 0) {
+                int existed;
+                if (text_kept(c, sd, k, len)) {
+                    if (oc_strmap_put(seen, k, len, 0, &existed) != OC_OK) {
+                        oc_strmap_free(seen);
+                        goto out;
+                    }
+                    if (!existed && !(extra[nextra++] = oc_strndup(k, len))) {
+                        oc_strmap_free(seen);
+                        goto out;
+                    }
+                }
+                len = iccs_parent_len(k, len);
+            }
+        }
+        oc_strmap_free(seen);
+        qsort(extra, nextra, sizeof *extra, cmp_str);
+        for (i = 0; i < nextra; i++) {
+            uint32_t idx;
+            const char *label = dim_find(d, extra[i], strlen(extra[i]), &idx) ? dim_label(d, idx) : NULL;
+            if (push_code(o, pos, extra[i], strlen(extra[i]), label) != OC_OK)
+                goto out;
+        }
+    } else {
+        for (i = 0; i < n; i++) {
+            size_t len;
+            const char *k = dim_code(d, perm[i], &len);
+            if (code_kept(c, sd, perm[i]) && push_code(o, pos, k, len, dim_label(d, perm[i])) != OC_OK)
+                goto out;
+        }
+    }
+    /* chains: the code itself, its ancestors (hierarchy), then _T */
+    for (i = 0; i < n; i++) {
+        size_t len;
+        const char *k = dim_code(d, (uint32_t)i, &len);
+        uint32_t p;
+        o->chain_off[i] = (uint32_t)nchain;
+        if (!code_kept(c, sd, (uint32_t)i))
+            continue;
+        if (!oc_strmap_get(pos, k, len, &p))
+            continue;
+        o->chain[nchain++] = p;
+        if (hier) {
+            size_t l = iccs_parent_len(k, len);
+            while (l > 0) {
+                if (oc_strmap_get(pos, k, l, &p))
+                    o->chain[nchain++] = p;
+                l = iccs_parent_len(k, l);
+            }
+        }
+        if (totals)
+            o->chain[nchain++] = 0;
+        o->chain_len[i] = (uint8_t)(nchain - o->chain_off[i]);
+    }
+    st = OC_OK;
+out:
+    for (i = 0; i < nextra; i++)
+        oc_free(extra[i]);
+    oc_free(extra);
+    oc_free(perm);
+    oc_strmap_free(pos);
+    return st;
+}
+
+void table_free(oc_table *t)
+{
+    size_t i, j;
+    if (!t)
+        return;
+    for (i = 0; i < t->ndims; i++) {
+        for (j = 0; j < t->dims[i].n; j++) {
+            oc_free(t->dims[i].codes[j]);
+            oc_free(t->dims[i].labels[j]);
+        }
+        oc_free(t->dims[i].codes);
+        oc_free(t->dims[i].labels);
+        oc_free(t->dims[i].id);
+    }
+    oc_free(t->dims);
+    oc_free(t->value);
+    oc_free(t->status);
+    oc_free(t->id);
+    oc_free(t->title);
+    oc_free(t->dataset);
+    oc_free(t->where);
+    oc_free(t);
+}
+
+size_t table_protect_primary(oc_table *t)
+{
+    size_t i, n = 0;
+    for (i = 0; i < t->ncells; i++) {
+        uint64_t v = t->value[i];
+        int sens = (t->min_count > 0 && v >= 1 && v < (uint64_t)t->min_count) ||
+                   (t->protect_zeros && v == 0);
+        t->status[i] = sens ? CELL_PRIMARY : CELL_PUBLISHED;
+        n += (size_t)sens;
+    }
+    return n;
+}
+
+static char *where_text(const cube *c)
+{
+    oc_buf b;
+    size_t i, j;
+    if (c->sp.nwhere == 0)
+        return NULL;
+    oc_buf_init(&b, 0);
+    for (i = 0; i < c->sp.nwhere; i++) {
+        if ((i && oc_buf_append(&b, ";", 1) != OC_OK) ||
+            oc_buf_printf(&b, "%s=", c->s->dims[c->sp.where[i].dim].id) != OC_OK)
+            goto fail;
+        for (j = 0; j < c->sp.where[i].ncodes; j++)
+            if ((j && oc_buf_append(&b, ",", 1) != OC_OK) ||
+                oc_buf_printf(&b, "%s", c->sp.where[i].codes[j]) != OC_OK)
+                goto fail;
+    }
+    return b.data;
+fail:
+    oc_buf_fini(&b);
+    return NULL;
+}
+
+oc_status cube_build(cube *c, const tab_accounting *ds, oc_table **out, oc_error *err)
+{
+    outdim od[CUBE_MAX_DIMS];
+    oc_table *t = NULL;
+    size_t nd = c->sp.nby, i, k;
+    uint64_t ncells = 1;
+    oc_status st = OC_OK;
+
+    *out = NULL;
+    memset(od, 0, sizeof od);
+    for (i = 0; i < nd; i++)
+        if (build_dim(c, c->sp.by[i], &od[i]) != OC_OK) {
+            st = oc_error_set(err, OC_ENOMEM, "out of memory");
+            goto out;
+        }
+    for (i = nd; i-- > 0;) {
+        od[i].stride = (size_t)ncells;
+        ncells *= od[i].n ? od[i].n : 1;
+        if (ncells > MAX_OUTPUT) {
+            st = oc_error_set(err, OC_EDATA, "table '%s' would have more than %u cells",
+                              c->sp.id ? c->sp.id : "?", MAX_OUTPUT);
+            goto out;
+        }
+    }
+    t = oc_calloc(1, sizeof *t);
+    if (!t)
+        goto nomem;
+    t->ndims = nd;
+    t->dims = oc_calloc(nd ? nd : 1, sizeof *t->dims);
+    for (i = 0; i < nd; i++)
+        if (od[i].n == 0)
+            ncells = 0;
+    t->ncells = (size_t)ncells;
+    t->value = oc_calloc(t->ncells ? t->ncells : 1, sizeof *t->value);
+    t->status = oc_calloc(t->ncells ? t->ncells : 1, 1);
+    t->id = oc_strdup(c->sp.id ? c->sp.id : "TABLE");
+    t->dataset = oc_strdup(c->s->dataset);
+    t->title = c->sp.title ? oc_strdup(c->sp.title) : NULL;
+    if (!t->dims || !t->value || !t->status || !t->id || !t->dataset || (c->sp.title && !t->title))
+        goto nomem;
+    if (c->sp.nwhere && !(t->where = where_text(c)))
+        goto nomem;
+    for (i = 0; i < nd; i++) {
+        if (!(t->dims[i].id = oc_strdup(c->s->dims[c->sp.by[i]].id)))
+            goto nomem;
+        t->dims[i].n = od[i].n;
+        t->dims[i].codes = od[i].codes;
+        t->dims[i].labels = od[i].labels;
+        od[i].codes = od[i].labels = NULL;
+    }
+    /* spread every interior cell over its margins */
+    for (k = 0; k < c->cap; k++) {
+        uint32_t idx[CUBE_MAX_DIMS], at[CUBE_MAX_DIMS];
+        uint64_t key = c->keys[k];
+        int skip = 0;
+        if (!key)
+            continue;
+        key -= 1;
+        for (i = 0; i < nd; i++) {
+            unsigned width = (i + 1 < nd ? c->shift[i + 1] : 64) - c->shift[i];
+            uint64_t mask = width >= 64 ? UINT64_MAX : ((1ULL << width) - 1);
+            idx[i] = (uint32_t)((key >> c->shift[i]) & mask);
+            if (idx[i] >= od[i].ncodes || od[i].chain_len[idx[i]] == 0)
+                skip = 1;
+            at[i] = 0;
+        }
+        if (skip)
+            continue;
+        for (;;) {
+            size_t cell = 0;
+            for (i = 0; i < nd; i++)
+                cell += od[i].chain[od[i].chain_off[idx[i]] + at[i]] * od[i].stride;
+            t->value[cell] += c->counts[k];
+            for (i = nd; i-- > 0;) {
+                if (++at[i] < od[i].chain_len[idx[i]])
+                    break;
+                at[i] = 0;
+            }
+            if (i == (size_t)-1)
+                break;
+        }
+    }
+    t->totals = c->sp.totals;
+    t->min_count = c->sp.min_count;
+    t->protect_zeros = c->sp.protect_zeros;
+    t->acct = *ds;
+    t->acct.counted = c->counted;
+    t->acct.filtered = c->filtered;
+    t->acct.weight = c->weight;
+    table_protect_primary(t);
+    *out = t;
+    t = NULL;
+    goto out;
+nomem:
+    st = oc_error_set(err, OC_ENOMEM, "out of memory");
+out:
+    for (i = 0; i < nd; i++)
+        outdim_fini(&od[i]);
+    table_free(t);
+    return st;
+}

@@ -1,0 +1,1079 @@
+/*
+ * schema.c - loads a dataset schema and recodes records.
+ *
+ * The hot path is schema_recode(): per record, one hash lookup per code
+ * column, a strict integer parse (plus a token lookup only for fields short
+ * enough to be a token) per integer column, and a table lookup for bands.
+ * Nothing is allocated per record except when an open column sees a new
+ * value.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "schema.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "csv_reader.h"
+#include "oc_sha256.h"
+#include "oc_yaml.h"
+
+#define CONFIG_LIMIT (64u << 20)   /* bytes per configuration or code-list file */
+#define FAST_BANDS   4096          /* band lookup table size limit */
+#define DEFAULT_MAX_OPEN 65535u
+
+const char *schema_reason_name(sch_reason r)
+{
+    switch (r) {
+    case SCH_R_NONE:           return "none";
+    case SCH_R_FIELD_COUNT:    return "field_count";
+    case SCH_R_UNKNOWN_CODE:   return "unknown_code";
+    case SCH_R_NOT_INTEGER:    return "not_integer";
+    case SCH_R_OUT_OF_RANGE:   return "out_of_range";
+    case SCH_R_NO_BAND:        return "no_band";
+    case SCH_R_BAD_COUNT:      return "bad_count";
+    case SCH_R_NOT_HIERARCHY:  return "not_in_hierarchy";
+    case SCH_R_TOO_MANY_CODES: return "too_many_codes";
+    case SCH_R_MALFORMED:      return "malformed_csv";
+    case SCH_R_COUNT_:         break;
+    }
+    return "unknown";
+}
+
+/* ---------- ICCS ---------- */
+
+int iccs_valid(const char *code, size_t len)
+{
+    size_t i;
+    if (len != 2 && len != 4 && len != 5 && len != 6)
+        return 0;
+    for (i = 0; i < len; i++)
+        if (code[i] < '0' || code[i] > '9')
+            return 0;
+    return 1;
+}
+
+size_t iccs_parent_len(const char *code, size_t len)
+{
+    if (!iccs_valid(code, len))
+        return 0;
+    switch (len) {
+    case 6: return 5;
+    case 5: return 4;
+    case 4: return 2;
+    default: return 0;
+    }
+}
+
+/* ---------- small helpers ---------- */
+
+/* Copy a value for a message: at most 60 bytes, control bytes as '?'. */
+static void show(char *out, size_t cap, const char *p, size_t n)
+{
+    size_t i, k = 0;
+    for (i = 0; i < n && k + 4 < cap && i < 60; i++)
+        out[k++] = ((unsigned char)p[i] < 0x20 || p[i] == 0x7f) ? '?' : p[i];
+    if (i < n && k + 4 < cap) {
+        memcpy(out + k, "...", 3);
+        k += 3;
+    }
+    out[k] = '\0';
+}
+
+static oc_status nomem(oc_error *err) { return oc_error_set(err, OC_ENOMEM, "out of memory"); }
+
+static void free_column(sch_column *c)
+{
+    size_t i, n;
+    oc_free(c->name);
+    oc_strmap_free(c->missing);
+    oc_strmap_free(c->tokens);
+    oc_free(c->token_vals);
+    oc_strmap_free(c->map);
+    n = c->codes ? oc_strmap_count(c->codes) : 0;
+    if (c->labels)
+        for (i = 0; i < n; i++)
+            oc_free(c->labels[i]);
+    oc_free(c->labels);
+    oc_strmap_free(c->codes);
+}
+
+static void free_dim(sch_dim *d, const schema *s)
+{
+    size_t i;
+    oc_free(d->id);
+    oc_free(d->lo);
+    oc_free(d->hi);
+    oc_free(d->fast);
+    if (d->kind != DIM_CODE) {
+        for (i = 0; i < d->nlabels; i++)
+            oc_free(d->labels[i]);
+        oc_free(d->labels);
+        oc_strmap_free(d->codes);
+    }
+    (void)s;
+}
+
+void schema_free(schema *s)
+{
+    size_t i;
+    if (!s)
+        return;
+    for (i = 0; i < s->ndims; i++)
+        free_dim(&s->dims[i], s);
+    for (i = 0; i < s->ncols; i++)
+        free_column(&s->cols[i]);
+    oc_free(s->dims);
+    oc_free(s->cols);
+    oc_free(s->path);
+    oc_free(s->dataset);
+    oc_free(s->count_name);
+    oc_free(s);
+}
+
+int schema_dim_index(const schema *s, const char *id)
+{
+    size_t i;
+    for (i = 0; i < s->ndims; i++)
+        if (strcmp(s->dims[i].id, id) == 0)
+            return (int)i;
+    return -1;
+}
+
+static int col_index(const schema *s, const char *name)
+{
+    size_t i;
+    for (i = 0; i < s->ncols; i++)
+        if (strcmp(s->cols[i].name, name) == 0)
+            return (int)i;
+    return -1;
+}
+
+/* ---------- reading small CSV files (code lists, bands) ---------- */
+
+typedef struct table_file {
+    const char *path;
+    size_t      ncols;
+    char      **head;        /* owned header names */
+    size_t      nrows;
+    char     ***cells;       /* owned: cells[r][c] */
+    uint64_t   *lines;       /* owned: physical line per row */
+    oc_status   st;
+} table_file;
+
+static void table_file_free(table_file *t)
+{
+    size_t r, c;
+    for (c = 0; c < t->ncols; c++)
+        oc_free(t->head[c]);
+    oc_free(t->head);
+    for (r = 0; r < t->nrows; r++) {
+        for (c = 0; c < t->ncols; c++)
+            oc_free(t->cells[r][c]);
+        oc_free(t->cells[r]);
+    }
+    oc_free(t->cells);
+    oc_free(t->lines);
+}
+
+static oc_status table_row(void *ctx, const oc_row *row, oc_error *err)
+{
+    table_file *t = ctx;
+    size_t c;
+    if (row->record == 1) {
+        t->head = oc_calloc(row->nfields, sizeof *t->head);
+        if (!t->head)
+            return nomem(err);
+        t->ncols = row->nfields;
+        for (c = 0; c < row->nfields; c++)
+            if (!(t->head[c] = oc_strndup(row->fields[c].ptr, row->fields[c].len)))
+                return nomem(err);
+        return OC_OK;
+    }
+    if (row->nfields != t->ncols) {
+        oc_error_at(err, t->path, row->line, 0);
+        return oc_error_set(err, OC_ECONFIG, "expected %zu fields, got %zu", t->ncols, row->nfields);
+    }
+    {
+        char ***nc = oc_realloc(t->cells, (t->nrows + 1) * sizeof *nc);
+        uint64_t *nl;
+        if (!nc)
+            return nomem(err);
+        t->cells = nc;
+        nl = oc_realloc(t->lines, (t->nrows + 1) * sizeof *nl);
+        if (!nl)
+            return nomem(err);
+        t->lines = nl;
+        t->cells[t->nrows] = oc_calloc(t->ncols, sizeof(char *));
+        if (!t->cells[t->nrows])
+            return nomem(err);
+        t->lines[t->nrows] = row->line;
+        t->nrows++;
+        for (c = 0; c < t->ncols; c++)
+            if (!(t->cells[t->nrows - 1][c] = oc_strndup(row->fields[c].ptr, row->fields[c].len)))
+                return nomem(err);
+    }
+    return OC_OK;
+}
+
+static int head_index(const table_file *t, const char *name)
+{
+    size_t c;
+    for (c = 0; c < t->ncols; c++)
+        if (strcmp(t->head[c], name) == 0)
+            return (int)c;
+    return -1;
+}
+
+/* Reads a CSV file with a header into t; the file's bytes go into sha. */
+static oc_status read_table_file(const char *path, table_file *t, oc_sha256 *sha, oc_error *err)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    csvr *r;
+    oc_status st;
+    memset(t, 0, sizeof *t);
+    t->path = path;
+    st = oc_read_file(path, CONFIG_LIMIT, &buf, &len, err);
+    if (st != OC_OK) {
+        if (st == OC_EIO)   /* a file the configuration names: a configuration error */
+            err->code = st = OC_ECONFIG;
+        return st;
+    }
+    oc_sha256_update(sha, path, strlen(path) + 1);
+    oc_sha256_update(sha, buf, len);
+    r = csvr_new(NULL, path, table_row, t);
+    if (!r) {
+        oc_free(buf);
+        return nomem(err);
+    }
+    st = csvr_feed(r, buf, len, err);
+    if (st == OC_OK)
+        st = csvr_finish(r, err);
+    csvr_free(r);
+    oc_free(buf);
+    if (st == OC_EDATA) {
+        err->code = OC_ECONFIG;
+        st = OC_ECONFIG;
+    }
+    if (st == OC_OK && t->ncols == 0) {
+        oc_error_at(err, path, 1, 0);
+        st = oc_error_set(err, OC_ECONFIG, "empty file: a header line is required");
+    }
+    return st;
+}
+
+/* ---------- columns ---------- */
+
+static oc_status load_code_list(schema *s, sch_column *c, const oc_ynode *node, oc_sha256 *sha,
+                                oc_error *err)
+{
+    table_file t;
+    char *path;
+    int from, to, code, label;
+    size_t r;
+    oc_status st;
+    if (node->kind != OC_YSCALAR || node->len == 0)
+        return oc_yerror(err, node, s->path, OC_ECONFIG, "codelist must be a file path");
+    path = oc_path_join_dir(s->path, node->str);
+    if (!path)
+        return nomem(err);
+    st = read_table_file(path, &t, sha, err);
+    if (st != OC_OK)
+        goto out;
+    from = head_index(&t, "from");
+    to = head_index(&t, "to");
+    code = head_index(&t, "code");
+    label = head_index(&t, "label");
+    if (from < 0 || to < 0) {
+        if (code < 0) {
+            oc_error_at(err, path, 1, 0);
+            st = oc_error_set(err, OC_ECONFIG, "code list needs columns 'from' and 'to' (or 'code')");
+            goto out;
+        }
+        from = to = code;
+    }
+    for (r = 0; r < t.nrows; r++) {
+        const char *f = t.cells[r][from], *v = t.cells[r][to];
+        uint32_t idx = (uint32_t)oc_strmap_count(c->codes);
+        int existed;
+        if (oc_strmap_put(c->codes, v, strlen(v), idx, &existed) != OC_OK) {
+            st = nomem(err);
+            goto out;
+        }
+        if (existed)
+            oc_strmap_get(c->codes, v, strlen(v), &idx);
+        else {
+            char **nl = oc_realloc(c->labels, (idx + 1) * sizeof *nl);
+            if (!nl) {
+                st = nomem(err);
+                goto out;
+            }
+            c->labels = nl;
+            c->labels[idx] = (label >= 0 && t.cells[r][label][0]) ? oc_strdup(t.cells[r][label]) : NULL;
+        }
+        if (oc_strmap_put(c->map, f, strlen(f), idx, &existed) != OC_OK) {
+            st = nomem(err);
+            goto out;
+        }
+        if (existed) {
+            uint32_t prev;
+            oc_strmap_get(c->map, f, strlen(f), &prev);
+            if (prev != idx) {
+                oc_error_at(err, path, t.lines[r], 0);
+                st = oc_error_set(err, OC_ECONFIG, "code '%s' is mapped twice, to different codes", f);
+                goto out;
+            }
+        }
+    }
+out:
+    table_file_free(&t);
+    oc_free(path);
+    return st;
+}
+
+static oc_status load_string_set(schema *s, const oc_ynode *n, oc_strmap **out, const char *what,
+                                 oc_error *err)
+{
+    size_t i;
+    if (n->kind != OC_YSEQ)
+        return oc_yerror(err, n, s->path, OC_ECONFIG, "%s must be a list of strings", what);
+    *out = oc_strmap_new();
+    if (!*out)
+        return nomem(err);
+    for (i = 0; i < n->n; i++) {
+        const oc_ynode *it = n->vals[i];
+        if (it->kind != OC_YSCALAR)
+            return oc_yerror(err, it, s->path, OC_ECONFIG, "%s must be a list of strings", what);
+        if (oc_strmap_put(*out, it->str, it->len, (uint32_t)i, NULL) != OC_OK)
+            return nomem(err);
+    }
+    return OC_OK;
+}
+
+static oc_status load_column(schema *s, sch_column *c, const oc_ynode *key, const oc_ynode *v,
+                             oc_sha256 *sha, oc_error *err)
+{
+    static const char *const keys[] = {"type", "min", "max", "missing", "tokens", "map",
+                                       "codelist", "max_codes", "field", "description", NULL};
+    const oc_ynode *type, *n;
+    oc_status st;
+    c->name = oc_strdup(key->str);
+    c->field = -1;
+    c->min = INT64_MIN;
+    c->max = INT64_MAX;
+    if (!c->name)
+        return nomem(err);
+    if (v->kind != OC_YMAP)
+        return oc_yerror(err, v, s->path, OC_ECONFIG, "column '%s' must be a map", c->name);
+    if ((st = oc_ycheck_keys(v, keys, s->path, err)) != OC_OK)
+        return st;
+    type = oc_ymap_get(v, "type");
+    if (!type)
+        return oc_yerror(err, v, s->path, OC_ECONFIG, "column '%s' needs a type (integer or code)", c->name);
+    if (type->kind == OC_YSCALAR && strcmp(type->str, "integer") == 0)
+        c->type = SCH_INTEGER;
+    else if (type->kind == OC_YSCALAR && strcmp(type->str, "code") == 0)
+        c->type = SCH_CODE;
+    else
+        return oc_yerror(err, type, s->path, OC_ECONFIG, "unknown column type '%s' (integer or code)",
+                         type->kind == OC_YSCALAR ? type->str : "?");
+    if ((n = oc_ymap_get(v, "field")) != NULL) {
+        int64_t f;
+        if ((st = oc_yint(n, s->path, &f, err)) != OC_OK)
+            return st;
+        if (f < 1 || f > 100000)
+            return oc_yerror(err, n, s->path, OC_ECONFIG, "field must be a 1-based column number");
+        c->field = (int)(f - 1);
+    }
+    if (c->type == SCH_INTEGER) {
+        static const char *const bad[] = {"map", "codelist", "max_codes", NULL};
+        size_t i;
+        for (i = 0; bad[i]; i++)
+            if ((n = oc_ymap_get(v, bad[i])) != NULL)
+                return oc_yerror(err, n, s->path, OC_ECONFIG, "'%s' applies to code columns only", bad[i]);
+        if ((n = oc_ymap_get(v, "min")) && (st = oc_yint(n, s->path, &c->min, err)) != OC_OK)
+            return st;
+        if ((n = oc_ymap_get(v, "max")) && (st = oc_yint(n, s->path, &c->max, err)) != OC_OK)
+            return st;
+        if (c->min > c->max)
+            return oc_yerror(err, v, s->path, OC_ECONFIG, "column '%s': min is greater than max", c->name);
+        if ((n = oc_ymap_get(v, "missing")) && (st = load_string_set(s, n, &c->missing, "missing", err)) != OC_OK)
+            return st;
+        if ((n = oc_ymap_get(v, "tokens")) != NULL) {
+            if (n->kind != OC_YMAP)
+                return oc_yerror(err, n, s->path, OC_ECONFIG, "tokens must map a token to an integer");
+            c->tokens = oc_strmap_new();
+            c->token_vals = oc_calloc(n->n, sizeof *c->token_vals);
+            if (!c->tokens || !c->token_vals)
+                return nomem(err);
+            for (i = 0; i < n->n; i++) {
+                if ((st = oc_yint(n->vals[i], s->path, &c->token_vals[i], err)) != OC_OK)
+                    return st;
+                if (c->missing) {
+                    uint32_t dummy;
+                    if (oc_strmap_get(c->missing, n->keys[i]->str, n->keys[i]->len, &dummy))
+                        return oc_yerror(err, n->keys[i], s->path, OC_ECONFIG,
+                                         "token '%s' is also a missing token", n->keys[i]->str);
+                }
+                if (oc_strmap_put(c->tokens, n->keys[i]->str, n->keys[i]->len, (uint32_t)i, NULL) != OC_OK)
+                    return nomem(err);
+            }
+        }
+        return OC_OK;
+    }
+    /* code column */
+    {
+        static const char *const bad[] = {"min", "max", "missing", "tokens", NULL};
+        const oc_ynode *map = oc_ymap_get(v, "map"), *cl = oc_ymap_get(v, "codelist");
+        size_t i;
+        for (i = 0; bad[i]; i++)
+            if ((n = oc_ymap_get(v, bad[i])) != NULL)
+                return oc_yerror(err, n, s->path, OC_ECONFIG,
+                                 "'%s' applies to integer columns only (map the value instead)", bad[i]);
+        c->codes = oc_strmap_new();
+        if (!c->codes)
+            return nomem(err);
+        if (map && cl)
+            return oc_yerror(err, cl, s->path, OC_ECONFIG, "give either map or codelist, not both");
+        c->max_open = DEFAULT_MAX_OPEN;
+        if ((n = oc_ymap_get(v, "max_codes")) != NULL) {
+            int64_t m;
+            if ((st = oc_yint(n, s->path, &m, err)) != OC_OK)
+                return st;
+            if (m < 1 || m > 1000000)
+                return oc_yerror(err, n, s->path, OC_ECONFIG, "max_codes must be in 1..1000000");
+            c->max_open = (uint32_t)m;
+        }
+        if (!map && !cl) {
+            c->open = 1;
+            return OC_OK;
+        }
+        c->map = oc_strmap_new();
+        if (!c->map)
+            return nomem(err);
+        if (cl)
+            return load_code_list(s, c, cl, sha, err);
+        if (map->kind != OC_YMAP)
+            return oc_yerror(err, map, s->path, OC_ECONFIG, "map must be a map of value: code");
+        for (i = 0; i < map->n; i++) {
+            const oc_ynode *to = map->vals[i];
+            uint32_t idx = (uint32_t)oc_strmap_count(c->codes);
+            int existed;
+            if (to->kind != OC_YSCALAR || to->len == 0)
+                return oc_yerror(err, to, s->path, OC_ECONFIG, "map target must be a non-empty code");
+            if (oc_strmap_put(c->codes, to->str, to->len, idx, &existed) != OC_OK)
+                return nomem(err);
+            if (existed)
+                oc_strmap_get(c->codes, to->str, to->len, &idx);
+            if (oc_strmap_put(c->map, map->keys[i]->str, map->keys[i]->len, idx, NULL) != OC_OK)
+                return nomem(err);
+        }
+        c->labels = oc_calloc(oc_strmap_count(c->codes), sizeof *c->labels);
+        if (!c->labels)
+            return nomem(err);
+    }
+    return OC_OK;
+}
+
+/* ---------- dimensions ---------- */
+
+static oc_status add_dim_code(sch_dim *d, const char *code, size_t len, const char *label, oc_error *err)
+{
+    uint32_t idx = (uint32_t)oc_strmap_count(d->codes);
+    int existed;
+    char **nl;
+    if (oc_strmap_put(d->codes, code, len, idx, &existed) != OC_OK)
+        return nomem(err);
+    if (existed)
+        return OC_EDATA;
+    nl = oc_realloc(d->labels, (d->nlabels + 1) * sizeof *nl);
+    if (!nl)
+        return nomem(err);
+    d->labels = nl;
+    d->labels[d->nlabels] = NULL;
+    if (label && label[0] && !(d->labels[d->nlabels] = oc_strdup(label)))
+        return nomem(err);
+    d->nlabels++;
+    return OC_OK;
+}
+
+static oc_status load_bands(schema *s, sch_dim *d, const sch_column *c, const oc_ynode *node,
+                            oc_sha256 *sha, oc_error *err)
+{
+    table_file t;
+    char *path;
+    int ci, li, hi, lab;
+    size_t r;
+    oc_status st;
+    if (node->kind != OC_YSCALAR || node->len == 0)
+        return oc_yerror(err, node, s->path, OC_ECONFIG, "bands must be a file path");
+    path = oc_path_join_dir(s->path, node->str);
+    if (!path)
+        return nomem(err);
+    st = read_table_file(path, &t, sha, err);
+    if (st != OC_OK)
+        goto out;
+    ci = head_index(&t, "code");
+    li = head_index(&t, "lo");
+    hi = head_index(&t, "hi");
+    lab = head_index(&t, "label");
+    if (ci < 0 || li < 0 || hi < 0) {
+        oc_error_at(err, path, 1, 0);
+        st = oc_error_set(err, OC_ECONFIG, "bands file needs columns code,lo,hi[,label]");
+        goto out;
+    }
+    if (t.nrows == 0) {
+        oc_error_at(err, path, 1, 0);
+        st = oc_error_set(err, OC_ECONFIG, "bands file has no bands");
+        goto out;
+    }
+    d->lo = oc_calloc(t.nrows, sizeof *d->lo);
+    d->hi = oc_calloc(t.nrows, sizeof *d->hi);
+    if (!d->lo || !d->hi) {
+        st = nomem(err);
+        goto out;
+    }
+    for (r = 0; r < t.nrows; r++) {
+        const char *code = t.cells[r][ci], *slo = t.cells[r][li], *shi = t.cells[r][hi];
+        oc_error_at(err, path, t.lines[r], 0);   /* position for the checks below */
+        if (!code[0] || strcmp(code, "_T") == 0 || strcmp(code, SCH_CODE_U) == 0) {
+            st = oc_error_set(err, OC_ECONFIG, "invalid band code '%s'", code);
+            goto out;
+        }
+        if (oc_parse_i64(slo, strlen(slo), &d->lo[r]) != 0) {
+            st = oc_error_set(err, OC_ECONFIG, "band '%s': lo must be an integer, got '%s'", code, slo);
+            goto out;
+        }
+        if (!shi[0])
+            d->hi[r] = INT64_MAX;
+        else if (oc_parse_i64(shi, strlen(shi), &d->hi[r]) != 0) {
+            st = oc_error_set(err, OC_ECONFIG, "band '%s': hi must be an integer or empty, got '%s'", code, shi);
+            goto out;
+        }
+        if (d->hi[r] < d->lo[r]) {
+            st = oc_error_set(err, OC_ECONFIG, "band '%s': hi is below lo", code);
+            goto out;
+        }
+        if (r > 0) {
+            if (d->hi[r - 1] == INT64_MAX) {
+                st = oc_error_set(err, OC_ECONFIG, "band '%s' follows an open-ended band", code);
+                goto out;
+            }
+            if (d->lo[r] <= d->hi[r - 1]) {
+                st = oc_error_set(err, OC_ECONFIG, "band '%s' overlaps the band before it (bands must ascend)", code);
+                goto out;
+            }
+            if (d->lo[r] != d->hi[r - 1] + 1) {
+                st = oc_error_set(err, OC_ECONFIG, "gap between bands: no band holds %lld..%lld",
+                                  (long long)d->hi[r - 1] + 1, (long long)d->lo[r] - 1);
+                goto out;
+            }
+        }
+        st = add_dim_code(d, code, strlen(code), lab >= 0 ? t.cells[r][lab] : NULL, err);
+        if (st == OC_EDATA)
+            st = oc_error_set(err, OC_ECONFIG, "band code '%s' appears twice", code);
+        if (st != OC_OK)
+            goto out;
+        /* clear the position we set for checks so later errors can set theirs */
+        err->path[0] = '\0';
+        err->line = 0;
+    }
+    d->nbands = t.nrows;
+    if (c->min != INT64_MIN && c->min < d->lo[0]) {
+        oc_error_at(err, path, t.lines[0], 0);
+        st = oc_error_set(err, OC_ECONFIG, "bands start at %lld but column '%s' allows %lld",
+                          (long long)d->lo[0], c->name, (long long)c->min);
+        goto out;
+    }
+    if (c->max != INT64_MAX && d->hi[t.nrows - 1] != INT64_MAX && c->max > d->hi[t.nrows - 1]) {
+        oc_error_at(err, path, t.lines[t.nrows - 1], 0);
+        st = oc_error_set(err, OC_ECONFIG, "bands end at %lld but column '%s' allows %lld",
+                          (long long)d->hi[t.nrows - 1], c->name, (long long)c->max);
+        goto out;
+    }
+    /* lookup table over [lo[0], last finite bound] */
+    {
+        int64_t top = d->hi[t.nrows - 1] == INT64_MAX ? d->lo[t.nrows - 1] : d->hi[t.nrows - 1];
+        if (top - d->lo[0] < FAST_BANDS) {
+            size_t n = (size_t)(top - d->lo[0] + 1), k, b = 0;
+            d->fast = oc_calloc(n, sizeof *d->fast);
+            if (!d->fast) {
+                st = nomem(err);
+                goto out;
+            }
+            d->fast_lo = d->lo[0];
+            d->nfast = n;
+            for (k = 0; k < n; k++) {
+                int64_t v = d->lo[0] + (int64_t)k;
+                while (v > d->hi[b])
+                    b++;
+                d->fast[k] = (uint32_t)b;
+            }
+        }
+    }
+    if (c->missing)
+        st = add_dim_code(d, SCH_CODE_U, 2, "Unknown", err);
+out:
+    table_file_free(&t);
+    oc_free(path);
+    return st;
+}
+
+static oc_status load_dim(schema *s, sch_dim *d, const oc_ynode *key, const oc_ynode *v,
+                          oc_sha256 *sha, oc_error *err)
+{
+    static const char *const keys[] = {"from", "bands", "hierarchy", "description", NULL};
+    const oc_ynode *from, *n;
+    const sch_column *c;
+    oc_status st;
+    d->u_code = UINT32_MAX;
+    if (!(d->id = oc_strdup(key->str)))
+        return nomem(err);
+    if (strcmp(d->id, "OBS_VALUE") == 0 || strcmp(d->id, "OBS_STATUS") == 0 ||
+        strcmp(d->id, "CONF_STATUS") == 0 || strcmp(d->id, "DATAFLOW") == 0 ||
+        strcmp(d->id, "STRUCTURE") == 0 || strcmp(d->id, "STRUCTURE_ID") == 0 ||
+        strcmp(d->id, "ACTION") == 0)
+        return oc_yerror(err, key, s->path, OC_ECONFIG, "'%s' is reserved for the output", d->id);
+    if (v->kind != OC_YMAP)
+        return oc_yerror(err, v, s->path, OC_ECONFIG, "dimension '%s' must be a map", d->id);
+    if ((st = oc_ycheck_keys(v, keys, s->path, err)) != OC_OK)
+        return st;
+    from = oc_ymap_get(v, "from");
+    if (!from || from->kind != OC_YSCALAR)
+        return oc_yerror(err, v, s->path, OC_ECONFIG, "dimension '%s' needs 'from: COLUMN'", d->id);
+    d->col = col_index(s, from->str);
+    if (d->col < 0)
+        return oc_yerror(err, from, s->path, OC_ECONFIG, "no column named '%s'", from->str);
+    c = &s->cols[d->col];
+    if ((n = oc_ymap_get(v, "hierarchy")) != NULL) {
+        if (n->kind != OC_YSCALAR || strcmp(n->str, "iccs") != 0)
+            return oc_yerror(err, n, s->path, OC_ECONFIG, "unknown hierarchy (only 'iccs')");
+        if (c->type != SCH_CODE)
+            return oc_yerror(err, n, s->path, OC_ECONFIG, "hierarchy needs a code column");
+        d->iccs = 1;
+    }
+    if ((n = oc_ymap_get(v, "bands")) != NULL) {
+        if (c->type != SCH_INTEGER)
+            return oc_yerror(err, n, s->path, OC_ECONFIG, "bands need an integer column");
+        d->kind = DIM_BANDS;
+        if (!(d->codes = oc_strmap_new()))
+            return nomem(err);
+        return load_bands(s, d, c, n, sha, err);
+    }
+    if (c->type == SCH_CODE) {
+        size_t i, nc = oc_strmap_count(c->codes);
+        d->kind = DIM_CODE;
+        d->codes = c->codes;       /* shared with the column */
+        d->labels = c->labels;
+        d->nlabels = c->labels ? nc : 0;
+        d->open = c->open;
+        if (d->iccs)
+            for (i = 0; i < nc; i++) {
+                size_t len;
+                const char *k = oc_strmap_key(c->codes, i, &len);
+                if (!iccs_valid(k, len) && strcmp(k, SCH_CODE_U) != 0)
+                    return oc_yerror(err, from, s->path, OC_ECONFIG,
+                                     "code '%s' of column '%s' is not an ICCS code (2, 4, 5 or 6 digits)",
+                                     k, c->name);
+            }
+        return OC_OK;
+    }
+    d->kind = DIM_INT;
+    d->open = 1;
+    if (!(d->codes = oc_strmap_new()))
+        return nomem(err);
+    return OC_OK;
+}
+
+/* ---------- schema ---------- */
+
+oc_status schema_load(const char *path, schema **out, oc_error *err)
+{
+    static const char *const top[] = {"dataset", "format", "count", "columns", "dimensions",
+                                      "description", NULL};
+    static const char *const fmt_keys[] = {"delimiter", "quote", "header", NULL};
+    schema *s;
+    char *buf = NULL;
+    size_t len, i;
+    oc_ynode *root = NULL;
+    const oc_ynode *n, *cols, *dims;
+    oc_sha256 sha;
+    oc_status st;
+
+    *out = NULL;
+    s = oc_calloc(1, sizeof *s);
+    if (!s || !(s->path = oc_strdup(path))) {
+        oc_free(s);
+        return nomem(err);
+    }
+    s->delim = ',';
+    s->quote = '"';
+    s->header = 1;
+    s->count_col = -1;
+    s->count_field = -1;
+    oc_sha256_init(&sha);
+    st = oc_read_file(path, CONFIG_LIMIT, &buf, &len, err);
+    if (st != OC_OK) {
+        if (st == OC_EIO)
+            err->code = st = OC_ECONFIG;
+        goto fail;
+    }
+    oc_sha256_update(&sha, buf, len);
+    if ((st = oc_yaml_parse(buf, len, path, &root, err)) != OC_OK)
+        goto fail;
+    if ((st = oc_yexpect(root, OC_YMAP, path, "a schema", err)) != OC_OK ||
+        (st = oc_ycheck_keys(root, top, path, err)) != OC_OK)
+        goto fail;
+    n = oc_ymap_get(root, "dataset");
+    if (!n || n->kind != OC_YSCALAR || n->len == 0) {
+        st = oc_yerror(err, n ? n : root, path, OC_ECONFIG, "the schema needs 'dataset: NAME'");
+        goto fail;
+    }
+    if (!(s->dataset = oc_strdup(n->str))) {
+        st = nomem(err);
+        goto fail;
+    }
+    if ((n = oc_ymap_get(root, "format")) != NULL) {
+        const oc_ynode *f;
+        if ((st = oc_yexpect(n, OC_YMAP, path, "format", err)) != OC_OK ||
+            (st = oc_ycheck_keys(n, fmt_keys, path, err)) != OC_OK)
+            goto fail;
+        if ((f = oc_ymap_get(n, "delimiter")) != NULL) {
+            if (f->kind != OC_YSCALAR || f->len != 1 || f->str[0] == '\n' || f->str[0] == '\r') {
+                st = oc_yerror(err, f, path, OC_ECONFIG, "delimiter must be one character (\"\\t\" for TSV)");
+                goto fail;
+            }
+            s->delim = f->str[0];
+        }
+        if ((f = oc_ymap_get(n, "quote")) != NULL) {
+            if (f->kind != OC_YSCALAR || f->len != 1 || f->str[0] == '\n' || f->str[0] == '\r' ||
+                f->str[0] == s->delim) {
+                st = oc_yerror(err, f, path, OC_ECONFIG, "quote must be one character other than the delimiter");
+                goto fail;
+            }
+            s->quote = f->str[0];
+        }
+        if ((f = oc_ymap_get(n, "header")) != NULL && (st = oc_ybool(f, path, &s->header, err)) != OC_OK)
+            goto fail;
+    }
+    cols = oc_ymap_get(root, "columns");
+    if (!cols || cols->kind != OC_YMAP || cols->n == 0) {
+        st = oc_yerror(err, cols ? cols : root, path, OC_ECONFIG, "the schema needs a 'columns' map");
+        goto fail;
+    }
+    s->cols = oc_calloc(cols->n, sizeof *s->cols);
+    if (!s->cols) {
+        st = nomem(err);
+        goto fail;
+    }
+    for (i = 0; i < cols->n; i++) {
+        s->ncols = i + 1;
+        if ((st = load_column(s, &s->cols[i], cols->keys[i], cols->vals[i], &sha, err)) != OC_OK)
+            goto fail;
+        if (!s->header && s->cols[i].field < 0) {
+            st = oc_yerror(err, cols->keys[i], path, OC_ECONFIG,
+                           "without a header, column '%s' needs 'field: N'", s->cols[i].name);
+            goto fail;
+        }
+    }
+    if ((n = oc_ymap_get(root, "count")) != NULL && !oc_ynode_is_null(n)) {
+        if (n->kind != OC_YSCALAR) {
+            st = oc_yerror(err, n, path, OC_ECONFIG, "count must name an input column or be null");
+            goto fail;
+        }
+        if (col_index(s, n->str) >= 0) {
+            st = oc_yerror(err, n, path, OC_ECONFIG, "the count column '%s' must not be listed under columns",
+                           n->str);
+            goto fail;
+        }
+        if (!(s->count_name = oc_strdup(n->str))) {
+            st = nomem(err);
+            goto fail;
+        }
+        s->count_col = 1;
+        if (!s->header) {
+            st = oc_yerror(err, n, path, OC_ECONFIG, "a count column needs a header");
+            goto fail;
+        }
+    }
+    dims = oc_ymap_get(root, "dimensions");
+    if (!dims || dims->kind != OC_YMAP || dims->n == 0) {
+        st = oc_yerror(err, dims ? dims : root, path, OC_ECONFIG, "the schema needs a 'dimensions' map");
+        goto fail;
+    }
+    s->dims = oc_calloc(dims->n, sizeof *s->dims);
+    if (!s->dims) {
+        st = nomem(err);
+        goto fail;
+    }
+    for (i = 0; i < dims->n; i++) {
+        s->ndims = i + 1;
+        if ((st = load_dim(s, &s->dims[i], dims->keys[i], dims->vals[i], &sha, err)) != OC_OK)
+            goto fail;
+    }
+    if (!s->header) {
+        size_t mx = 0;
+        for (i = 0; i < s->ncols; i++)
+            if ((size_t)s->cols[i].field + 1 > mx)
+                mx = (size_t)s->cols[i].field + 1;
+        s->nfields = mx;   /* at least; records are checked against the first record */
+    }
+    oc_sha256_hex(&sha, s->sha256);
+    oc_ynode_free(root);
+    oc_free(buf);
+    *out = s;
+    return OC_OK;
+fail:
+    oc_ynode_free(root);
+    oc_free(buf);
+    schema_free(s);
+    return st;
+}
+
+/* ---------- binding and recoding ---------- */
+
+oc_status schema_bind_header(schema *s, const oc_row *row, oc_error *err)
+{
+    size_t i, f;
+    for (i = 0; i < s->ncols; i++)
+        s->cols[i].field = -1;
+    for (f = 0; f < row->nfields; f++) {
+        const oc_field *fl = &row->fields[f];
+        for (i = 0; i < s->ncols; i++) {
+            sch_column *c = &s->cols[i];
+            if (strlen(c->name) == fl->len && memcmp(c->name, fl->ptr, fl->len) == 0) {
+                if (c->field >= 0) {
+                    oc_error_column(err, c->name);
+                    return oc_error_set(err, OC_EDATA, "header names column '%s' twice", c->name);
+                }
+                c->field = (int)f;
+            }
+        }
+        if (s->count_name && strlen(s->count_name) == fl->len && memcmp(s->count_name, fl->ptr, fl->len) == 0)
+            s->count_field = (int)f;
+    }
+    for (i = 0; i < s->ncols; i++)
+        if (s->cols[i].field < 0) {
+            oc_error_column(err, s->cols[i].name);
+            return oc_error_set(err, OC_EDATA, "header lacks column '%s' required by the schema",
+                                s->cols[i].name);
+        }
+    if (s->count_name && s->count_field < 0) {
+        oc_error_column(err, s->count_name);
+        return oc_error_set(err, OC_EDATA, "header lacks the count column '%s'", s->count_name);
+    }
+    s->nfields = row->nfields;
+    return OC_OK;
+}
+
+static oc_status reject(sch_reason r, sch_reason *out, oc_error *err, const char *column,
+                        const char *what, const oc_field *f)
+{
+    char v[80];
+    *out = r;
+    show(v, sizeof v, f->ptr, f->len);
+    oc_error_column(err, column);
+    return oc_error_set(err, OC_EDATA, "%s '%s'", what, v);
+}
+
+/* Value of an integer column: 0 ok (*v set), 1 missing, or a reject. */
+static int int_value(const sch_column *c, const oc_field *f, int64_t *v, sch_reason *why)
+{
+    uint32_t k;
+    int r;
+    if (c->missing && oc_strmap_get(c->missing, f->ptr, f->len, &k))
+        return 1;
+    if (c->tokens && oc_strmap_get(c->tokens, f->ptr, f->len, &k)) {
+        *v = c->token_vals[k];
+        return 0;
+    }
+    r = oc_parse_i64(f->ptr, f->len, v);
+    if (r == -1) {
+        *why = SCH_R_NOT_INTEGER;
+        return -1;
+    }
+    if (r == -2 || *v < c->min || *v > c->max) {
+        *why = SCH_R_OUT_OF_RANGE;
+        return -1;
+    }
+    return 0;
+}
+
+static uint32_t band_of(const sch_dim *d, int64_t v)
+{
+    size_t lo = 0, hi = d->nbands;
+    if (d->fast) {
+        if (v >= d->fast_lo && (uint64_t)(v - d->fast_lo) < d->nfast)
+            return d->fast[v - d->fast_lo];
+        if (v >= d->fast_lo && d->hi[d->nbands - 1] == INT64_MAX)
+            return (uint32_t)(d->nbands - 1);
+        return UINT32_MAX;
+    }
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (v < d->lo[mid])
+            hi = mid;
+        else if (v > d->hi[mid])
+            lo = mid + 1;
+        else
+            return (uint32_t)mid;
+    }
+    return UINT32_MAX;
+}
+
+static oc_status open_code(sch_dim *d, uint32_t limit, const char *p, size_t n, uint32_t *idx,
+                           oc_error *err)
+{
+    if (oc_strmap_get(d->codes, p, n, idx))
+        return OC_OK;
+    if (oc_strmap_count(d->codes) >= limit)
+        return OC_EDATA;
+    *idx = (uint32_t)oc_strmap_count(d->codes);
+    if (oc_strmap_put(d->codes, p, n, *idx, NULL) != OC_OK)
+        return nomem(err);
+    return OC_OK;
+}
+
+oc_status schema_recode(schema *s, const oc_row *row, uint32_t *codes, uint64_t *weight,
+                        sch_reason *reason, oc_error *err)
+{
+    size_t d;
+    *reason = SCH_R_NONE;
+    if (row->nfields != s->nfields) {
+        *reason = SCH_R_FIELD_COUNT;
+        return oc_error_set(err, OC_EDATA, "expected %zu fields, got %zu", s->nfields, row->nfields);
+    }
+    *weight = 1;
+    if (s->count_field >= 0) {
+        const oc_field *f = &row->fields[s->count_field];
+        int64_t v;
+        if (oc_parse_i64(f->ptr, f->len, &v) != 0 || v < 0)
+            return reject(SCH_R_BAD_COUNT, reason, err, s->count_name, "invalid count", f);
+        *weight = (uint64_t)v;
+    }
+    /* Validate every declared column, dimension or not. */
+    for (d = 0; d < s->ncols; d++) {
+        const sch_column *c = &s->cols[d];
+        const oc_field *f = &row->fields[c->field];
+        if (c->type == SCH_INTEGER) {
+            int64_t v;
+            sch_reason why = SCH_R_NONE;
+            if (int_value(c, f, &v, &why) < 0) {
+                char what[96];
+                if (why == SCH_R_NOT_INTEGER)
+                    return reject(why, reason, err, c->name, "invalid integer", f);
+                if (c->min != INT64_MIN && c->max != INT64_MAX)
+                    snprintf(what, sizeof what, "out of range [%lld, %lld]", (long long)c->min, (long long)c->max);
+                else if (c->min != INT64_MIN)
+                    snprintf(what, sizeof what, "out of range (below %lld)", (long long)c->min);
+                else
+                    snprintf(what, sizeof what, "out of range (above %lld)", (long long)c->max);
+                return reject(why, reason, err, c->name, what, f);
+            }
+        } else if (!c->open) {
+            uint32_t k;
+            if (!oc_strmap_get(c->map, f->ptr, f->len, &k))
+                return reject(SCH_R_UNKNOWN_CODE, reason, err, c->name, "unknown code", f);
+        }
+    }
+    for (d = 0; d < s->ndims; d++) {
+        sch_dim *dm = &s->dims[d];
+        const sch_column *c = &s->cols[dm->col];
+        const oc_field *f = &row->fields[c->field];
+        uint32_t idx = 0;
+        int64_t v = 0;
+        sch_reason why;
+        switch (dm->kind) {
+        case DIM_CODE:
+            if (c->open) {
+                if (dm->iccs && !iccs_valid(f->ptr, f->len))
+                    return reject(SCH_R_NOT_HIERARCHY, reason, err, c->name, "not an ICCS code", f);
+                if (open_code(dm, c->max_open, f->ptr, f->len, &idx, err) != OC_OK) {
+                    if (err->code == OC_ENOMEM)
+                        return OC_ENOMEM;
+                    return reject(SCH_R_TOO_MANY_CODES, reason, err, c->name,
+                                  "too many distinct values (raise max_codes); new value", f);
+                }
+            } else {
+                oc_strmap_get(c->map, f->ptr, f->len, &idx);
+            }
+            break;
+        case DIM_BANDS:
+            if (int_value(c, f, &v, &why) == 1) {
+                oc_strmap_get(dm->codes, SCH_CODE_U, 2, &idx);
+            } else {
+                idx = band_of(dm, v);
+                if (idx == UINT32_MAX)
+                    return reject(SCH_R_NO_BAND, reason, err, c->name, "no band holds the value", f);
+            }
+            break;
+        case DIM_INT:
+            if (int_value(c, f, &v, &why) == 1) {
+                if (open_code(dm, DEFAULT_MAX_OPEN, SCH_CODE_U, 2, &idx, err) != OC_OK) {
+                    if (err->code == OC_ENOMEM)
+                        return OC_ENOMEM;
+                    return reject(SCH_R_TOO_MANY_CODES, reason, err, c->name, "too many distinct values", f);
+                }
+            } else {
+                char num[24];
+                int w = snprintf(num, sizeof num, "%lld", (long long)v);
+                if (open_code(dm, DEFAULT_MAX_OPEN, num, (size_t)w, &idx, err) != OC_OK) {
+                    if (err->code == OC_ENOMEM)
+                        return OC_ENOMEM;
+                    return reject(SCH_R_TOO_MANY_CODES, reason, err, c->name, "too many distinct values", f);
+                }
+            }
+            break;
+        }
+        codes[d] = idx;
+    }
+    return OC_OK;
+}
+
+/* ---------- dimension codes ---------- */
+
+size_t dim_ncodes(const sch_dim *d) { return oc_strmap_count(d->codes); }
+
+const char *dim_code(const sch_dim *d, uint32_t i, size_t *len) { return oc_strmap_key(d->codes, i, len); }
+
+const char *dim_label(const sch_dim *d, uint32_t i) { return i < d->nlabels ? d->labels[i] : NULL; }
+
+int dim_find(const sch_dim *d, const char *code, size_t len, uint32_t *idx)
+{
+    return oc_strmap_get(d->codes, code, len, idx);
+}
+
+static const sch_dim *sort_dim;
+
+static int cmp_codes(const void *a, const void *b)
+{
+    size_t la, lb;
+    const char *ka = oc_strmap_key(sort_dim->codes, *(const uint32_t *)a, &la);
+    const char *kb = oc_strmap_key(sort_dim->codes, *(const uint32_t *)b, &lb);
+    int ua = strcmp(ka, SCH_CODE_U) == 0, ub = strcmp(kb, SCH_CODE_U) == 0;
+    int r;
+    if (ua != ub)
+        return ua - ub;                      /* "_U" last */
+    if (sort_dim->kind == DIM_INT) {
+        int64_t va = 0, vb = 0;
+        oc_parse_i64(ka, la, &va);
+        oc_parse_i64(kb, lb, &vb);
+        return (va > vb) - (va < vb);
+    }
+    r = memcmp(ka, kb, la < lb ? la : lb);
+    return r ? r : (la > lb) - (la < lb);
+}
+
+void dim_output_order(const sch_dim *d, const schema *s, uint32_t *perm)
+{
+    size_t i, n = dim_ncodes(d);
+    (void)s;
+    for (i = 0; i < n; i++)
+        perm[i] = (uint32_t)i;
+    if (d->open || d->iccs) {
+        sort_dim = d;   /* single-threaded use */
+        qsort(perm, n, sizeof *perm, cmp_codes);
+        sort_dim = NULL;
+    }
+}

@@ -1,0 +1,136 @@
+/*
+ * schema.h - a dataset schema (YAML, see DESIGN.md) and the recoding of one
+ * input record into small integer codes.
+ *
+ * Loading reads the YAML file and every code list or band file it names
+ * (paths relative to the schema) and checks them: configuration errors name
+ * file:line:column.  The schema owns everything it loads; free it with
+ * schema_free().
+ *
+ * Recoding: schema_bind_header() matches header names to columns;
+ * schema_recode() turns one record into one code per dimension (plus the
+ * record's weight), or explains in err why the record is rejected, naming
+ * the column, with a stable reason key (see schema_reason_name()).
+ *
+ * Dimension codes are small integers.  For closed lists (a map, a code list,
+ * bands) the index is the output order.  Open dimensions ("values as they
+ * come") number codes in order of first sight; dim_sorted_order() gives the
+ * output order (sorted) once the pass is over.
+ */
+#ifndef SCHEMA_H
+#define SCHEMA_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "oc_error.h"
+#include "oc_mem.h"
+#include "oc_row.h"
+
+#define SCH_MISSING UINT32_MAX   /* internal: value missing */
+#define SCH_CODE_U  "_U"
+
+typedef enum sch_coltype { SCH_INTEGER, SCH_CODE } sch_coltype;
+
+/* Why a record was rejected; stable keys used in reports. */
+typedef enum sch_reason {
+    SCH_R_NONE = 0,
+    SCH_R_FIELD_COUNT,     /* "field_count" */
+    SCH_R_UNKNOWN_CODE,    /* "unknown_code" */
+    SCH_R_NOT_INTEGER,     /* "not_integer" */
+    SCH_R_OUT_OF_RANGE,    /* "out_of_range" */
+    SCH_R_NO_BAND,         /* "no_band" */
+    SCH_R_BAD_COUNT,       /* "bad_count" */
+    SCH_R_NOT_HIERARCHY,   /* "not_in_hierarchy" */
+    SCH_R_TOO_MANY_CODES,  /* "too_many_codes" */
+    SCH_R_MALFORMED,       /* "malformed_csv" (set by the caller) */
+    SCH_R_COUNT_
+} sch_reason;
+const char *schema_reason_name(sch_reason r);
+
+typedef struct sch_column {
+    char       *name;       /* owned */
+    sch_coltype type;
+    int         field;      /* 0-based input field, -1 until bound */
+    /* integer */
+    int64_t     min, max;   /* INT64_MIN / INT64_MAX when not set */
+    oc_strmap  *missing;    /* tokens meaning "missing" (owned; may be NULL) */
+    oc_strmap  *tokens;     /* special tokens -> index into token_vals (owned; may be NULL) */
+    int64_t    *token_vals; /* owned */
+    /* code */
+    oc_strmap  *map;        /* input value -> code index (owned); NULL when open */
+    oc_strmap  *codes;      /* code index -> code text, in order (owned) */
+    char      **labels;     /* per code index, owned, may hold NULL; size = ncodes (closed) */
+    int         open;       /* values as they come */
+    uint32_t    max_open;   /* bound on distinct values of an open column */
+} sch_column;
+
+typedef enum sch_dimkind { DIM_CODE, DIM_BANDS, DIM_INT } sch_dimkind;
+
+typedef struct sch_dim {
+    char       *id;         /* owned */
+    int         col;        /* index into schema columns */
+    sch_dimkind kind;
+    int         iccs;       /* hierarchy: iccs */
+    /* bands */
+    size_t      nbands;
+    int64_t    *lo, *hi;    /* owned; hi == INT64_MAX: open-ended */
+    int64_t     fast_lo;    /* lookup table for lo <= v < lo + nfast */
+    uint32_t   *fast;       /* owned */
+    size_t      nfast;
+    /* codes of the dimension (bands + "_U", or integer values seen, or the
+     * column's codes); owned */
+    oc_strmap  *codes;
+    char      **labels;     /* owned, per code; NULL entries allowed */
+    size_t      nlabels;
+    uint32_t    u_code;     /* index of "_U", added on demand; UINT32_MAX if none yet */
+    int         open;       /* codes are discovered during the pass */
+} sch_dim;
+
+typedef struct schema {
+    char       *path;       /* owned; as given */
+    char       *dataset;    /* owned */
+    char        delim, quote;
+    int         header;
+    int         count_col;  /* column index of the count, or -1 */
+    char       *count_name; /* owned */
+    int         count_field;/* input field of the count */
+    size_t      ncols;
+    sch_column *cols;       /* owned */
+    size_t      ndims;
+    sch_dim    *dims;       /* owned */
+    size_t      nfields;    /* expected fields per record, from the header */
+    char        sha256[65]; /* of the YAML and every file it loaded, in order */
+} schema;
+
+OC_NODISCARD oc_status schema_load(const char *path, schema **out, oc_error *err);
+void schema_free(schema *s);   /* accepts NULL */
+
+int  schema_dim_index(const schema *s, const char *id);     /* -1 if absent */
+
+/* The header record: every column must be present (by name). */
+OC_NODISCARD oc_status schema_bind_header(schema *s, const oc_row *row, oc_error *err);
+/* Without a header: columns must give `field:`; nfields from the schema. */
+
+/* Recode one data record.  codes[d] receives dimension d's code index;
+ * *weight the record's count (1 without a count column).  On reject,
+ * returns OC_EDATA, sets *reason and fills err (column and reason). */
+OC_NODISCARD oc_status schema_recode(schema *s, const oc_row *row, uint32_t *codes,
+                                     uint64_t *weight, sch_reason *reason, oc_error *err);
+
+size_t      dim_ncodes(const sch_dim *d);
+const char *dim_code(const sch_dim *d, uint32_t i, size_t *len);  /* borrowed */
+const char *dim_label(const sch_dim *d, uint32_t i);              /* borrowed, may be NULL */
+/* Output order of the codes: perm[k] = code index at position k.  Closed
+ * dimensions keep their order; open ones sort (integers numerically).
+ * perm must hold dim_ncodes(d) entries. */
+void        dim_output_order(const sch_dim *d, const schema *s, uint32_t *perm);
+/* Looks up code text; returns 1 and *idx when known. */
+int         dim_find(const sch_dim *d, const char *code, size_t len, uint32_t *idx);
+
+/* ICCS parent of a code: length 6->5, 5->4, 4->2, 2-> none.  Returns the
+ * parent's length, or 0 for a section (or a code that is not ICCS-shaped). */
+size_t iccs_parent_len(const char *code, size_t len);
+int    iccs_valid(const char *code, size_t len);
+
+#endif

@@ -1,0 +1,59 @@
+/*
+ * table.h - a finished output table: the full cross product of its
+ * dimensions' output codes (margins "_T" included when totals are on), one
+ * value and one status per cell, in row-major order (last dimension
+ * fastest).  This is what protection works on and what export/ writes.
+ * The table owns everything; free with table_free().
+ */
+#ifndef TABLE_H
+#define TABLE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "schema.h"
+
+typedef enum cell_status {
+    CELL_PUBLISHED = 0,   /* OBS_STATUS A, CONF_STATUS F */
+    CELL_PRIMARY   = 1,   /* OBS_STATUS Q, CONF_STATUS A */
+    CELL_SECONDARY = 2    /* OBS_STATUS Q, CONF_STATUS D */
+} cell_status;
+
+typedef struct tab_dim {
+    char   *id;        /* owned */
+    size_t  n;         /* output codes */
+    char  **codes;     /* owned */
+    char  **labels;    /* owned; entries may be NULL */
+} tab_dim;
+
+typedef struct tab_accounting {
+    uint64_t read;       /* data records read (header excluded) */
+    uint64_t counted;    /* records that went into the table */
+    uint64_t filtered;   /* records excluded by `where` */
+    uint64_t rejected;   /* records rejected (dataset-wide) */
+    uint64_t weight;     /* sum of counts of the counted records */
+    uint64_t by_reason[SCH_R_COUNT_];
+} tab_accounting;
+
+typedef struct oc_table {
+    char          *id, *title, *dataset;   /* owned; title may be NULL */
+    char          *where;                  /* owned text "DIM=CODE,...;..." or NULL */
+    size_t         ndims;
+    tab_dim       *dims;                   /* owned */
+    size_t         ncells;
+    uint64_t      *value;                  /* owned */
+    uint8_t       *status;                 /* owned, cell_status */
+    int            totals;
+    int64_t        min_count;              /* 0: no primary rule */
+    int            protect_zeros;
+    int            secondary;              /* 1 if secondary suppression was applied */
+    tab_accounting acct;
+} oc_table;
+
+void table_free(oc_table *t);   /* accepts NULL */
+
+/* Applies the threshold rule: 1 <= value < min_count (or value == 0 with
+ * protect_zeros) becomes CELL_PRIMARY.  Returns the number of such cells. */
+size_t table_protect_primary(oc_table *t);
+
+#endif
