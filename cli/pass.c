@@ -21,6 +21,7 @@ struct ctx {
     reject_policy *pol;
     pass_result   *res;
     int            bound;     /* header seen for this input */
+    oc_error       rerr;      /* reject reason of the current record */
 };
 
 static void csv_quote(FILE *f, const char *p, size_t n)
@@ -109,16 +110,14 @@ static oc_status on_row(void *vc, const oc_row *row, oc_error *err)
     c->res->read++;
     c->in->read++;
     c->pol->read++;
-    {
-        oc_error rerr;
-        oc_error_clear(&rerr);
-        st = schema_recode(c->s, row, c->codes, &w, &why, &rerr);
-        if (st == OC_EDATA)
-            return on_reject(c, row, why, &rerr, err);
-        if (st != OC_OK) {
-            *err = rerr;
-            return st;
-        }
+    if (c->rerr.code != OC_OK)          /* cleared only after a reject: it is large */
+        oc_error_clear(&c->rerr);
+    st = schema_recode(c->s, row, c->codes, &w, &why, &c->rerr);
+    if (st == OC_EDATA)
+        return on_reject(c, row, why, &c->rerr, err);
+    if (st != OC_OK) {
+        *err = c->rerr;
+        return st;
     }
     for (i = 0; i < c->ncubes; i++) {
         st = cube_add(c->cubes[i], c->codes, w, err);
@@ -138,6 +137,7 @@ oc_status pass_run(schema *s, cube **cubes, size_t ncubes, pass_input *inputs, s
     oc_status st = OC_OK;
     csvr_options opt;
     memset(&c, 0, sizeof c);
+    oc_error_clear(&c.rerr);
     memset(res, 0, sizeof *res);
     c.s = s;
     c.cubes = cubes;

@@ -121,8 +121,9 @@ oc_status oc_buf_printf(oc_buf *b, const char *fmt, ...)
 uint64_t oc_hash_bytes(const void *p, size_t n)
 {
     const unsigned char *s = p;
-    uint64_t h = 0x9E3779B97F4A7C15ULL ^ (uint64_t)n;
-    uint64_t v;
+    uint64_t h = 0x9E3779B97F4A7C15ULL * ((uint64_t)n + 1);
+    uint64_t v = 0;
+    size_t i;
     while (n >= 8) {
         memcpy(&v, s, 8);
         h = oc_hash_u64(h ^ v);
@@ -130,25 +131,47 @@ uint64_t oc_hash_bytes(const void *p, size_t n)
         n -= 8;
     }
     v = 0;
-    memcpy(&v, s, n);
-    return oc_hash_u64(h ^ v ^ ((uint64_t)n << 56));
+    for (i = 0; i < n; i++)            /* short tails: cheaper than memcpy(n) */
+        v |= (uint64_t)s[i] << (8 * i);
+    return oc_hash_u64(h ^ v);
 }
 
-/* ---- string map: open addressing over an index of insertion slots ---- */
+/* ---- string map: open addressing; each slot keeps the hash, the length
+ * and the first 8 key bytes, so short keys (codes are short) are compared
+ * without touching the entry array. ---- */
 
 struct strent {
-    uint64_t hash;
     char    *key;   /* owned */
     size_t   len;
     uint32_t val;
 };
 
-struct oc_strmap {
-    struct strent *ents;   /* insertion order */
-    size_t         n, cap;
-    uint32_t      *slots;  /* 0 = empty, else index+1 into ents */
-    size_t         nslots; /* power of two */
+struct strslot {
+    uint64_t head;  /* first 8 key bytes, zero-padded */
+    uint32_t len;
+    uint32_t idx;   /* 0 = empty, else entry index + 1 */
 };
+
+struct oc_strmap {
+    struct strent  *ents;   /* insertion order */
+    size_t          n, cap;
+    struct strslot *slots;
+    size_t          nslots; /* power of two */
+};
+
+static inline uint64_t key_head(const char *k, size_t len)
+{
+    uint64_t v = 0;
+    size_t i, m = len < 8 ? len : 8;
+    for (i = 0; i < m; i++)
+        v |= (uint64_t)(unsigned char)k[i] << (8 * i);
+    return v;
+}
+
+static inline uint64_t key_hash(const char *k, size_t len, uint64_t head)
+{
+    return len <= 8 ? oc_hash_u64(head ^ ((uint64_t)len << 59)) : oc_hash_bytes(k, len);
+}
 
 oc_strmap *oc_strmap_new(void)
 {
@@ -176,35 +199,60 @@ void oc_strmap_free(oc_strmap *m)
     oc_free(m);
 }
 
-int oc_strmap_get(const oc_strmap *m, const char *k, size_t len, uint32_t *val)
+/* Slot index holding k, or of the empty slot where it would go. */
+static size_t find_slot(const oc_strmap *m, const char *k, size_t len, uint64_t head, uint64_t h)
 {
-    uint64_t h = oc_hash_bytes(k, len);
     size_t mask = m->nslots - 1, i = (size_t)h & mask;
     for (;;) {
-        uint32_t s = m->slots[i];
-        const struct strent *e;
-        if (s == 0)
-            return 0;
-        e = &m->ents[s - 1];
-        if (e->hash == h && e->len == len && memcmp(e->key, k, len) == 0) {
-            *val = e->val;
-            return 1;
-        }
+        const struct strslot *sl = &m->slots[i];
+        if (sl->idx == 0)
+            return i;
+        if (sl->head == head && sl->len == len &&
+            (len <= 8 || memcmp(m->ents[sl->idx - 1].key + 8, k + 8, len - 8) == 0))
+            return i;
         i = (i + 1) & mask;
     }
+}
+
+int oc_strmap_get(const oc_strmap *m, const char *k, size_t len, uint32_t *val)
+{
+    uint64_t head = key_head(k, len);
+    const struct strslot *sl = &m->slots[find_slot(m, k, len, head, key_hash(k, len, head))];
+    if (sl->idx == 0)
+        return 0;
+    *val = m->ents[sl->idx - 1].val;
+    return 1;
+}
+
+int oc_strmap_get_padded(const oc_strmap *m, const char *k, size_t len, uint32_t *val)
+{
+    uint64_t head;
+    const struct strslot *sl;
+    memcpy(&head, k, 8);
+    if (len < 8)
+        head &= (1ULL << (8 * len)) - 1;   /* little-endian: keep the first len bytes */
+    sl = &m->slots[find_slot(m, k, len, head, key_hash(k, len, head))];
+    if (sl->idx == 0)
+        return 0;
+    *val = m->ents[sl->idx - 1].val;
+    return 1;
 }
 
 static oc_status grow_slots(oc_strmap *m)
 {
     size_t ns = m->nslots * 2, i;
-    uint32_t *slots = oc_calloc(ns, sizeof *slots);
+    struct strslot *slots = oc_calloc(ns, sizeof *slots);
     if (!slots)
         return OC_ENOMEM;
     for (i = 0; i < m->n; i++) {
-        size_t j = (size_t)m->ents[i].hash & (ns - 1);
-        while (slots[j])
+        const struct strent *e = &m->ents[i];
+        uint64_t head = key_head(e->key, e->len);
+        size_t j = (size_t)key_hash(e->key, e->len, head) & (ns - 1);
+        while (slots[j].idx)
             j = (j + 1) & (ns - 1);
-        slots[j] = (uint32_t)(i + 1);
+        slots[j].head = head;
+        slots[j].len = (uint32_t)e->len;
+        slots[j].idx = (uint32_t)(i + 1);
     }
     oc_free(m->slots);
     m->slots = slots;
@@ -214,21 +262,26 @@ static oc_status grow_slots(oc_strmap *m)
 
 oc_status oc_strmap_put(oc_strmap *m, const char *k, size_t len, uint32_t val, int *existed)
 {
-    uint64_t h = oc_hash_bytes(k, len);
-    size_t mask, i;
+    uint64_t head = key_head(k, len);
+    size_t i;
     struct strent *e;
-    uint32_t old;
     if (existed)
         *existed = 0;
-    if (oc_strmap_get(m, k, len, &old)) {
+    if (len > UINT32_MAX)
+        return OC_EDATA;
+    i = find_slot(m, k, len, head, key_hash(k, len, head));
+    if (m->slots[i].idx) {
         if (existed)
             *existed = 1;
         return OC_OK;
     }
     if (m->n >= UINT32_MAX - 1)
         return OC_EDATA;
-    if ((m->n + 1) * 2 > m->nslots && grow_slots(m) != OC_OK)
-        return OC_ENOMEM;
+    if ((m->n + 1) * 2 > m->nslots) {
+        if (grow_slots(m) != OC_OK)
+            return OC_ENOMEM;
+        i = find_slot(m, k, len, head, key_hash(k, len, head));
+    }
     if (m->n == m->cap) {
         size_t nc = m->cap ? m->cap * 2 : 16;
         struct strent *ne = oc_realloc(m->ents, nc * sizeof *ne);
@@ -241,14 +294,11 @@ oc_status oc_strmap_put(oc_strmap *m, const char *k, size_t len, uint32_t val, i
     e->key = oc_strndup(k, len);
     if (!e->key)
         return OC_ENOMEM;
-    e->hash = h;
     e->len = len;
     e->val = val;
-    mask = m->nslots - 1;
-    i = (size_t)h & mask;
-    while (m->slots[i])
-        i = (i + 1) & mask;
-    m->slots[i] = (uint32_t)(m->n + 1);
+    m->slots[i].head = head;
+    m->slots[i].len = (uint32_t)len;
+    m->slots[i].idx = (uint32_t)(m->n + 1);
     m->n++;
     return OC_OK;
 }

@@ -58,6 +58,9 @@ oc_strmap  *oc_strmap_new(void);                  /* NULL when out of memory */
 void        oc_strmap_free(oc_strmap *m);         /* accepts NULL */
 /* 1 and *val set if found, else 0. */
 int         oc_strmap_get(const oc_strmap *m, const char *k, size_t len, uint32_t *val);
+/* Same as oc_strmap_get, for keys followed by at least 8 readable bytes
+ * (the CSV reader guarantees this for fields): loads them in one go. */
+int         oc_strmap_get_padded(const oc_strmap *m, const char *k, size_t len, uint32_t *val);
 /* Adds k -> val; if k exists its value is left alone and *existed = 1. */
 OC_NODISCARD oc_status oc_strmap_put(oc_strmap *m, const char *k, size_t len, uint32_t val, int *existed);
 size_t      oc_strmap_count(const oc_strmap *m);

@@ -4,13 +4,17 @@
  *
  * Everything reachable from an oc_row is BORROWED and valid only until the
  * callback that received it returns; copy what you keep.  Fields are not
- * NUL-terminated: use (ptr, len).
+ * NUL-terminated: use (ptr, len).  At least OC_ROW_PAD bytes after the end
+ * of every field are readable (their content is unspecified), so short
+ * fields can be loaded in one word.
  */
 #ifndef OC_ROW_H
 #define OC_ROW_H
 
 #include <stddef.h>
 #include <stdint.h>
+
+#define OC_ROW_PAD 8
 
 typedef struct oc_field {
     const char *ptr;

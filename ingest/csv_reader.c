@@ -88,10 +88,10 @@ csvr *csvr_new(const csvr_options *opt, const char *path, oc_row_fn on_row, void
     r->on_row = on_row;
     r->ctx = ctx;
     r->cap = READ_CHUNK * 2;
-    r->buf = oc_malloc(r->cap + PAD);
+    r->buf = oc_calloc(r->cap + PAD, 1);
     r->fields = oc_calloc(r->opt.max_fields, sizeof *r->fields);
     r->foff = oc_calloc(r->opt.max_fields + 1, sizeof *r->foff);
-    oc_buf_init(&r->fbuf, r->opt.max_record);
+    oc_buf_init(&r->fbuf, r->opt.max_record + OC_ROW_PAD);
     oc_buf_init(&r->raw, r->opt.max_record);
     if (!r->buf || !r->fields || !r->foff ||
         csv_init(&r->p, CSV_STRICT | CSV_STRICT_FINI) != 0) {
@@ -178,6 +178,11 @@ static void cb_record(int term, void *data)
     if (r->cb_status != OC_OK)
         return;
     r->foff[r->nslow] = r->fbuf.len;
+    /* OC_ROW_PAD readable bytes after the last field (see oc_row.h) */
+    if (oc_buf_append(&r->fbuf, "\0\0\0\0\0\0\0\0", OC_ROW_PAD) != OC_OK) {
+        r->cb_status = fail(r, r->cb_err, r->slow_line, OC_EDATA, "record too long");
+        return;
+    }
     for (i = 0; i < r->nslow; i++) {
         r->fields[i].ptr = r->fbuf.data + r->foff[i];
         r->fields[i].len = r->foff[i + 1] - r->foff[i];
@@ -366,6 +371,7 @@ static oc_status make_room(csvr *r, oc_error *err)
     nb = oc_realloc(r->buf, nc + PAD);
     if (!nb)
         return oc_error_set(err, OC_ENOMEM, "out of memory");
+    memset(nb + r->cap + PAD, 0, nc - r->cap);   /* keep the slack initialised */
     r->buf = nb;
     r->cap = nc;
     return OC_OK;

@@ -126,7 +126,26 @@ oc_status src_open(const char *path, unsigned flags, oc_source **out, oc_error *
 static oc_status read_plain(oc_source *s, unsigned char *buf, size_t cap, size_t *n, oc_error *err)
 {
     size_t k;
-    oc_status st = fill(s, err);
+    oc_status st;
+    if (s->raw_pos == s->raw_len && !s->eof && cap >= RAW_CAP) {
+        /* nothing buffered: read straight into the caller's buffer */
+        ssize_t r;
+        do
+            r = read(s->fd, buf, cap);
+        while (r < 0 && errno == EINTR);
+        if (r < 0) {
+            oc_error_at(err, s->path, 0, 0);
+            return oc_error_sys(err, "read error");
+        }
+        if (r == 0)
+            s->eof = 1;
+        s->raw_total += (uint64_t)r;
+        if (s->hash && r > 0)
+            oc_sha256_update(&s->sha, buf, (size_t)r);
+        *n = (size_t)r;
+        return OC_OK;
+    }
+    st = fill(s, err);
     if (st != OC_OK)
         return st;
     k = s->raw_len - s->raw_pos;

@@ -16,6 +16,7 @@
 
 #define MAX_INTERIOR (64u << 20)     /* distinct interior cells per table */
 #define MAX_OUTPUT   (256u << 20)    /* output cells per table */
+#define DENSE_MAX    (1u << 21)      /* dense counting up to 2 Mi cells (16 MiB) */
 
 typedef struct filt {
     int     dim;
@@ -30,8 +31,15 @@ struct cube {
     cube_spec sp;
     unsigned  shift[CUBE_MAX_DIMS];
     filt     *filt;       /* sp.nwhere entries */
-    uint64_t *keys;       /* key + 1; 0 = empty */
-    uint64_t *counts;
+    /* dense mode: counts in a mixed-radix array (last dimension fastest);
+     * open dimensions get a power-of-two radix that doubles as codes come */
+    int       dense;
+    uint64_t *cells;
+    size_t    ncells;
+    uint32_t  radix[CUBE_MAX_DIMS];
+    size_t    stride[CUBE_MAX_DIMS];
+    /* hash mode: when the dense array would be too large */
+    struct slot { uint64_t key, count; } *slots;   /* key + 1; 0 = empty */
     size_t    cap, n;
     uint64_t  counted, filtered, weight;
 };
@@ -128,8 +136,8 @@ void cube_free(cube *c)
         oc_free(c->filt[i].ok);
     }
     oc_free(c->filt);
-    oc_free(c->keys);
-    oc_free(c->counts);
+    oc_free(c->slots);
+    oc_free(c->cells);
     cube_spec_fini(&c->sp);
     oc_free(c);
 }
@@ -166,11 +174,33 @@ oc_status cube_new(schema *s, cube_spec *sp, cube **out, oc_error *err)
     }
     c->filt = oc_calloc(c->sp.nwhere ? c->sp.nwhere : 1, sizeof *c->filt);
     c->cap = 1024;
-    c->keys = oc_calloc(c->cap, sizeof *c->keys);
-    c->counts = oc_calloc(c->cap, sizeof *c->counts);
-    if (!c->filt || !c->keys || !c->counts) {
+    c->slots = oc_calloc(c->cap, sizeof *c->slots);
+    if (!c->filt || !c->slots) {
         cube_free(c);
         return oc_error_set(err, OC_ENOMEM, "out of memory");
+    }
+    {
+        uint64_t prod = 1;
+        for (i = 0; i < c->sp.nby; i++) {
+            const sch_dim *dm = &s->dims[c->sp.by[i]];
+            uint64_t r = dim_ncodes(dm);
+            if (dm->open)
+                r = r < 8 ? 8 : r + r / 2;
+            c->radix[i] = (uint32_t)(r ? r : 1);
+            prod *= c->radix[i];
+            if (prod > DENSE_MAX)
+                break;
+        }
+        if (prod <= DENSE_MAX) {
+            c->dense = 1;
+            c->ncells = (size_t)prod;
+            for (i = c->sp.nby; i-- > 0;)
+                c->stride[i] = i + 1 < c->sp.nby ? c->stride[i + 1] * c->radix[i + 1] : 1;
+            if (!(c->cells = oc_calloc(c->ncells, sizeof *c->cells))) {
+                cube_free(c);
+                return oc_error_set(err, OC_ENOMEM, "out of memory");
+            }
+        }
     }
     for (i = 0; i < c->sp.nwhere; i++) {
         filt *f = &c->filt[i];
@@ -233,30 +263,23 @@ static int filt_ok(const cube *c, filt *f, uint32_t idx)
 static oc_status grow(cube *c, oc_error *err)
 {
     size_t nc = c->cap * 2, i;
-    uint64_t *nk, *nv;
+    struct slot *ns;
     if (c->n >= MAX_INTERIOR)
         return oc_error_set(err, OC_EDATA, "table '%s' has more than %u distinct cells", c->sp.id ? c->sp.id : "?",
                             MAX_INTERIOR);
-    nk = oc_calloc(nc, sizeof *nk);
-    nv = oc_calloc(nc, sizeof *nv);
-    if (!nk || !nv) {
-        oc_free(nk);
-        oc_free(nv);
+    ns = oc_calloc(nc, sizeof *ns);
+    if (!ns)
         return oc_error_set(err, OC_ENOMEM, "out of memory");
-    }
     for (i = 0; i < c->cap; i++) {
-        if (c->keys[i]) {
-            size_t j = (size_t)oc_hash_u64(c->keys[i]) & (nc - 1);
-            while (nk[j])
+        if (c->slots[i].key) {
+            size_t j = (size_t)oc_hash_u64(c->slots[i].key) & (nc - 1);
+            while (ns[j].key)
                 j = (j + 1) & (nc - 1);
-            nk[j] = c->keys[i];
-            nv[j] = c->counts[i];
+            ns[j] = c->slots[i];
         }
     }
-    oc_free(c->keys);
-    oc_free(c->counts);
-    c->keys = nk;
-    c->counts = nv;
+    oc_free(c->slots);
+    c->slots = ns;
     c->cap = nc;
     return OC_OK;
 }
@@ -264,6 +287,7 @@ static oc_status grow(cube *c, oc_error *err)
 static oc_status add_key(cube *c, uint64_t key, uint64_t weight, oc_error *err)
 {
     size_t i, mask;
+    struct slot *sl;
     if ((c->n + 1) * 2 > c->cap) {
         oc_status st = grow(c, err);
         if (st != OC_OK)
@@ -271,23 +295,88 @@ static oc_status add_key(cube *c, uint64_t key, uint64_t weight, oc_error *err)
     }
     mask = c->cap - 1;
     i = (size_t)oc_hash_u64(key) & mask;
-    while (c->keys[i] != key) {
-        if (c->keys[i] == 0) {
-            c->keys[i] = key;
+    while (c->slots[i].key != key) {
+        if (c->slots[i].key == 0) {
+            c->slots[i].key = key;
             c->n++;
             break;
         }
         i = (i + 1) & mask;
     }
-    if (c->counts[i] > UINT64_MAX - weight)
+    sl = &c->slots[i];
+    if (sl->count > UINT64_MAX - weight)
         return oc_error_set(err, OC_EDATA, "count overflow in table '%s'", c->sp.id ? c->sp.id : "?");
-    c->counts[i] += weight;
+    sl->count += weight;
+    return OC_OK;
+}
+
+static uint64_t pack(const cube *c, const uint32_t *idx)
+{
+    uint64_t key = 1;
+    size_t i;
+    for (i = 0; i < c->sp.nby; i++)
+        key += (uint64_t)idx[i] << c->shift[i];
+    return key;
+}
+
+static void dense_codes(const cube *c, size_t k, uint32_t *idx)
+{
+    size_t i;
+    for (i = 0; i < c->sp.nby; i++)
+        idx[i] = (uint32_t)((k / c->stride[i]) % c->radix[i]);
+}
+
+/* Table dimension i needs room for code v: grow its radix by half (a
+ * tighter array stays in cache; the number of regrowths stays logarithmic),
+ * or leave the dense mode when the array would grow past DENSE_MAX. */
+static oc_status regrow(cube *c, size_t dim, uint32_t v, oc_error *err)
+{
+    uint64_t r = c->radix[dim], total;
+    uint32_t nr[CUBE_MAX_DIMS], idx[CUBE_MAX_DIMS];
+    size_t ns[CUBE_MAX_DIMS], i, k;
+    uint64_t *cells;
+    while (r <= v)
+        r += r / 2 + 1;
+    total = (uint64_t)(c->ncells / c->radix[dim]) * r;
+    if (total > DENSE_MAX) {
+        for (k = 0; k < c->ncells; k++)
+            if (c->cells[k]) {
+                oc_status st;
+                dense_codes(c, k, idx);
+                if ((st = add_key(c, pack(c, idx), c->cells[k], err)) != OC_OK)
+                    return st;
+            }
+        oc_free(c->cells);
+        c->cells = NULL;
+        c->dense = 0;
+        return OC_OK;
+    }
+    cells = oc_calloc((size_t)total, sizeof *cells);
+    if (!cells)
+        return oc_error_set(err, OC_ENOMEM, "out of memory");
+    memcpy(nr, c->radix, sizeof nr);
+    nr[dim] = (uint32_t)r;
+    for (i = c->sp.nby; i-- > 0;)
+        ns[i] = i + 1 < c->sp.nby ? ns[i + 1] * nr[i + 1] : 1;
+    for (k = 0; k < c->ncells; k++)
+        if (c->cells[k]) {
+            size_t at = 0;
+            dense_codes(c, k, idx);
+            for (i = 0; i < c->sp.nby; i++)
+                at += idx[i] * ns[i];
+            cells[at] = c->cells[k];
+        }
+    oc_free(c->cells);
+    c->cells = cells;
+    c->ncells = (size_t)total;
+    memcpy(c->radix, nr, sizeof nr);
+    memcpy(c->stride, ns, sizeof ns);
     return OC_OK;
 }
 
 oc_status cube_add(cube *c, const uint32_t *codes, uint64_t weight, oc_error *err)
 {
-    uint64_t key = 1;
+    uint32_t idx[CUBE_MAX_DIMS];
     size_t i;
     oc_status st;
     for (i = 0; i < c->sp.nwhere; i++) {
@@ -300,16 +389,43 @@ oc_status cube_add(cube *c, const uint32_t *codes, uint64_t weight, oc_error *er
         }
     }
     for (i = 0; i < c->sp.nby; i++)
-        key += (uint64_t)codes[c->sp.by[i]] << c->shift[i];
-    st = add_key(c, key, weight, err);
-    if (st != OC_OK)
-        return st;
+        idx[i] = codes[c->sp.by[i]];
+    if (c->dense) {
+        size_t at = 0;
+        for (i = 0; i < c->sp.nby; i++) {
+            if (idx[i] >= c->radix[i]) {
+                if ((st = regrow(c, i, idx[i], err)) != OC_OK)
+                    return st;
+                if (!c->dense)
+                    goto hash;
+                i = (size_t)-1;      /* strides changed: start again */
+                at = 0;
+                continue;
+            }
+            at += idx[i] * c->stride[i];
+        }
+        if (c->cells[at] > UINT64_MAX - weight)
+            return oc_error_set(err, OC_EDATA, "count overflow in table '%s'", c->sp.id ? c->sp.id : "?");
+        c->cells[at] += weight;
+    } else {
+hash:
+        if ((st = add_key(c, pack(c, idx), weight, err)) != OC_OK)
+            return st;
+    }
     c->counted++;
     c->weight += weight;
     return OC_OK;
 }
 
-size_t cube_cells(const cube *c) { return c->n; }
+size_t cube_cells(const cube *c)
+{
+    size_t k, n = 0;
+    if (!c->dense)
+        return c->n;
+    for (k = 0; k < c->ncells; k++)
+        n += c->cells[k] != 0;
+    return n;
+}
 
 /* ---------- building the table ---------- */
 
@@ -596,17 +712,27 @@ oc_status cube_build(cube *c, const tab_accounting *ds, oc_table **out, oc_error
         od[i].codes = od[i].labels = NULL;
     }
     /* spread every interior cell over its margins */
-    for (k = 0; k < c->cap; k++) {
+    for (k = 0; k < (c->dense ? c->ncells : c->cap); k++) {
         uint32_t idx[CUBE_MAX_DIMS], at[CUBE_MAX_DIMS];
-        uint64_t key = c->keys[k];
+        uint64_t count;
         int skip = 0;
-        if (!key)
-            continue;
-        key -= 1;
+        if (c->dense) {
+            if (!(count = c->cells[k]))
+                continue;
+            dense_codes(c, k, idx);
+        } else {
+            uint64_t key = c->slots[k].key;
+            if (!key)
+                continue;
+            count = c->slots[k].count;
+            key -= 1;
+            for (i = 0; i < nd; i++) {
+                unsigned width = (i + 1 < nd ? c->shift[i + 1] : 64) - c->shift[i];
+                uint64_t mask = width >= 64 ? UINT64_MAX : ((1ULL << width) - 1);
+                idx[i] = (uint32_t)((key >> c->shift[i]) & mask);
+            }
+        }
         for (i = 0; i < nd; i++) {
-            unsigned width = (i + 1 < nd ? c->shift[i + 1] : 64) - c->shift[i];
-            uint64_t mask = width >= 64 ? UINT64_MAX : ((1ULL << width) - 1);
-            idx[i] = (uint32_t)((key >> c->shift[i]) & mask);
             if (idx[i] >= od[i].ncodes || od[i].chain_len[idx[i]] == 0)
                 skip = 1;
             at[i] = 0;
@@ -617,7 +743,7 @@ oc_status cube_build(cube *c, const tab_accounting *ds, oc_table **out, oc_error
             size_t cell = 0;
             for (i = 0; i < nd; i++)
                 cell += od[i].chain[od[i].chain_off[idx[i]] + at[i]] * od[i].stride;
-            t->value[cell] += c->counts[k];
+            t->value[cell] += count;
             for (i = nd; i-- > 0;) {
                 if (++at[i] < od[i].chain_len[idx[i]])
                     break;

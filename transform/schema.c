@@ -105,6 +105,7 @@ static void free_dim(sch_dim *d, const schema *s)
     oc_free(d->lo);
     oc_free(d->hi);
     oc_free(d->fast);
+    oc_free(d->int_idx);
     if (d->kind != DIM_CODE) {
         for (i = 0; i < d->nlabels; i++)
             oc_free(d->labels[i]);
@@ -420,6 +421,23 @@ static oc_status load_column(schema *s, sch_column *c, const oc_ynode *key, cons
                     return nomem(err);
             }
         }
+        for (i = 0; c->tokens && i < oc_strmap_count(c->tokens); i++)
+            if (c->token_vals[i] < c->min || c->token_vals[i] > c->max)
+                return oc_yerror(err, oc_ymap_get(v, "tokens"), s->path, OC_ECONFIG,
+                                 "token '%s' maps to %lld, outside [min, max]", oc_strmap_key(c->tokens, i, NULL),
+                                 (long long)c->token_vals[i]);
+        {
+            const oc_strmap *sets[2] = {c->missing, c->tokens};
+            size_t k, j;
+            for (k = 0; k < 2; k++)
+                for (j = 0; sets[k] && j < oc_strmap_count(sets[k]); j++) {
+                    size_t len;
+                    const char *t = oc_strmap_key(sets[k], j, &len);
+                    int64_t dummy;
+                    if (oc_parse_i64(t, len, &dummy) == 0)
+                        c->tok_numeric = 1;
+                }
+        }
         return OC_OK;
     }
     /* code column */
@@ -683,6 +701,15 @@ static oc_status load_dim(schema *s, sch_dim *d, const oc_ynode *key, const oc_y
     d->open = 1;
     if (!(d->codes = oc_strmap_new()))
         return nomem(err);
+    if (c->min != INT64_MIN && c->max != INT64_MAX && c->max - c->min < (1 << 20)) {
+        size_t k;
+        d->int_lo = c->min;
+        d->int_n = (size_t)(c->max - c->min + 1);
+        if (!(d->int_idx = oc_malloc(d->int_n * sizeof *d->int_idx)))
+            return nomem(err);
+        for (k = 0; k < d->int_n; k++)
+            d->int_idx[k] = UINT32_MAX;
+    }
     return OC_OK;
 }
 
@@ -877,14 +904,26 @@ static oc_status reject(sch_reason r, sch_reason *out, oc_error *err, const char
     return oc_error_set(err, OC_EDATA, "%s '%s'", what, v);
 }
 
-/* Value of an integer column: 0 ok (*v set), 1 missing, or a reject. */
+/* Value of an integer column: 0 ok (*v set), 1 missing, or -1 reject.
+ * Tokens are compared as strings before parsing; when no token looks like
+ * an integer, a field that parses cannot be a token, so parse first. */
 static int int_value(const sch_column *c, const oc_field *f, int64_t *v, sch_reason *why)
 {
     uint32_t k;
     int r;
-    if (c->missing && oc_strmap_get(c->missing, f->ptr, f->len, &k))
+    if (!c->tok_numeric) {
+        r = oc_parse_i64(f->ptr, f->len, v);
+        if (r == 0) {
+            if (*v < c->min || *v > c->max) {
+                *why = SCH_R_OUT_OF_RANGE;
+                return -1;
+            }
+            return 0;
+        }
+    }
+    if (c->missing && oc_strmap_get_padded(c->missing, f->ptr, f->len, &k))
         return 1;
-    if (c->tokens && oc_strmap_get(c->tokens, f->ptr, f->len, &k)) {
+    if (c->tokens && oc_strmap_get_padded(c->tokens, f->ptr, f->len, &k)) {
         *v = c->token_vals[k];
         return 0;
     }
@@ -922,10 +961,11 @@ static uint32_t band_of(const sch_dim *d, int64_t v)
     return UINT32_MAX;
 }
 
+/* p must be followed by OC_ROW_PAD readable bytes (a field, or a buffer). */
 static oc_status open_code(sch_dim *d, uint32_t limit, const char *p, size_t n, uint32_t *idx,
                            oc_error *err)
 {
-    if (oc_strmap_get(d->codes, p, n, idx))
+    if (oc_strmap_get_padded(d->codes, p, n, idx))
         return OC_OK;
     if (oc_strmap_count(d->codes) >= limit)
         return OC_EDATA;
@@ -933,6 +973,29 @@ static oc_status open_code(sch_dim *d, uint32_t limit, const char *p, size_t n, 
     if (oc_strmap_put(d->codes, p, n, *idx, NULL) != OC_OK)
         return nomem(err);
     return OC_OK;
+}
+
+static oc_status int_code(sch_dim *dm, const sch_column *c, uint32_t *idx, oc_error *err)
+{
+    char num[24 + OC_ROW_PAD];
+    int w;
+    oc_status st;
+    if (c->cur_missing) {
+        static const char u[OC_ROW_PAD + 2] = SCH_CODE_U;
+        return open_code(dm, DEFAULT_MAX_OPEN, u, 2, idx, err);
+    }
+    if (dm->int_idx) {
+        size_t k = (size_t)(c->cur_val - dm->int_lo);   /* in range: the column checked min/max */
+        if (dm->int_idx[k] != UINT32_MAX) {
+            *idx = dm->int_idx[k];
+            return OC_OK;
+        }
+    }
+    w = snprintf(num, sizeof num, "%lld", (long long)c->cur_val);
+    st = open_code(dm, DEFAULT_MAX_OPEN, num, (size_t)w, idx, err);
+    if (st == OC_OK && dm->int_idx)
+        dm->int_idx[c->cur_val - dm->int_lo] = *idx;
+    return st;
 }
 
 oc_status schema_recode(schema *s, const oc_row *row, uint32_t *codes, uint64_t *weight,
@@ -952,14 +1015,14 @@ oc_status schema_recode(schema *s, const oc_row *row, uint32_t *codes, uint64_t 
             return reject(SCH_R_BAD_COUNT, reason, err, s->count_name, "invalid count", f);
         *weight = (uint64_t)v;
     }
-    /* Validate every declared column, dimension or not. */
+    /* Validate every declared column, dimension or not, once. */
     for (d = 0; d < s->ncols; d++) {
-        const sch_column *c = &s->cols[d];
+        sch_column *c = &s->cols[d];
         const oc_field *f = &row->fields[c->field];
         if (c->type == SCH_INTEGER) {
-            int64_t v;
             sch_reason why = SCH_R_NONE;
-            if (int_value(c, f, &v, &why) < 0) {
+            int r = int_value(c, f, &c->cur_val, &why);
+            if (r < 0) {
                 char what[96];
                 if (why == SCH_R_NOT_INTEGER)
                     return reject(why, reason, err, c->name, "invalid integer", f);
@@ -971,9 +1034,9 @@ oc_status schema_recode(schema *s, const oc_row *row, uint32_t *codes, uint64_t 
                     snprintf(what, sizeof what, "out of range (above %lld)", (long long)c->max);
                 return reject(why, reason, err, c->name, what, f);
             }
+            c->cur_missing = r == 1;
         } else if (!c->open) {
-            uint32_t k;
-            if (!oc_strmap_get(c->map, f->ptr, f->len, &k))
+            if (!oc_strmap_get_padded(c->map, f->ptr, f->len, &c->cur_idx))
                 return reject(SCH_R_UNKNOWN_CODE, reason, err, c->name, "unknown code", f);
         }
     }
@@ -982,47 +1045,35 @@ oc_status schema_recode(schema *s, const oc_row *row, uint32_t *codes, uint64_t 
         const sch_column *c = &s->cols[dm->col];
         const oc_field *f = &row->fields[c->field];
         uint32_t idx = 0;
-        int64_t v = 0;
-        sch_reason why;
         switch (dm->kind) {
         case DIM_CODE:
-            if (c->open) {
-                if (dm->iccs && !iccs_valid(f->ptr, f->len))
-                    return reject(SCH_R_NOT_HIERARCHY, reason, err, c->name, "not an ICCS code", f);
-                if (open_code(dm, c->max_open, f->ptr, f->len, &idx, err) != OC_OK) {
-                    if (err->code == OC_ENOMEM)
-                        return OC_ENOMEM;
-                    return reject(SCH_R_TOO_MANY_CODES, reason, err, c->name,
-                                  "too many distinct values (raise max_codes); new value", f);
-                }
-            } else {
-                oc_strmap_get(c->map, f->ptr, f->len, &idx);
+            if (!c->open) {
+                idx = c->cur_idx;
+                break;
+            }
+            if (dm->iccs && !iccs_valid(f->ptr, f->len))
+                return reject(SCH_R_NOT_HIERARCHY, reason, err, c->name, "not an ICCS code", f);
+            if (open_code(dm, c->max_open, f->ptr, f->len, &idx, err) != OC_OK) {
+                if (err->code == OC_ENOMEM)
+                    return OC_ENOMEM;
+                return reject(SCH_R_TOO_MANY_CODES, reason, err, c->name,
+                              "too many distinct values (raise max_codes); new value", f);
             }
             break;
         case DIM_BANDS:
-            if (int_value(c, f, &v, &why) == 1) {
+            if (c->cur_missing) {
                 oc_strmap_get(dm->codes, SCH_CODE_U, 2, &idx);
             } else {
-                idx = band_of(dm, v);
+                idx = band_of(dm, c->cur_val);
                 if (idx == UINT32_MAX)
                     return reject(SCH_R_NO_BAND, reason, err, c->name, "no band holds the value", f);
             }
             break;
         case DIM_INT:
-            if (int_value(c, f, &v, &why) == 1) {
-                if (open_code(dm, DEFAULT_MAX_OPEN, SCH_CODE_U, 2, &idx, err) != OC_OK) {
-                    if (err->code == OC_ENOMEM)
-                        return OC_ENOMEM;
-                    return reject(SCH_R_TOO_MANY_CODES, reason, err, c->name, "too many distinct values", f);
-                }
-            } else {
-                char num[24];
-                int w = snprintf(num, sizeof num, "%lld", (long long)v);
-                if (open_code(dm, DEFAULT_MAX_OPEN, num, (size_t)w, &idx, err) != OC_OK) {
-                    if (err->code == OC_ENOMEM)
-                        return OC_ENOMEM;
-                    return reject(SCH_R_TOO_MANY_CODES, reason, err, c->name, "too many distinct values", f);
-                }
+            if (int_code(dm, c, &idx, err) != OC_OK) {
+                if (err->code == OC_ENOMEM)
+                    return OC_ENOMEM;
+                return reject(SCH_R_TOO_MANY_CODES, reason, err, c->name, "too many distinct values", f);
             }
             break;
         }

@@ -63,6 +63,11 @@ typedef struct sch_column {
     char      **labels;     /* per code index, owned, may hold NULL; size = ncodes (closed) */
     int         open;       /* values as they come */
     uint32_t    max_open;   /* bound on distinct values of an open column */
+    int         tok_numeric;/* some missing/special token is itself an integer */
+    /* per-record scratch, filled by schema_recode() */
+    int         cur_missing;
+    int64_t     cur_val;
+    uint32_t    cur_idx;
 } sch_column;
 
 typedef enum sch_dimkind { DIM_CODE, DIM_BANDS, DIM_INT } sch_dimkind;
@@ -85,6 +90,10 @@ typedef struct sch_dim {
     size_t      nlabels;
     uint32_t    u_code;     /* index of "_U", added on demand; UINT32_MAX if none yet */
     int         open;       /* codes are discovered during the pass */
+    /* DIM_INT: value -> code index for lo <= v < lo + n (UINT32_MAX: unseen) */
+    uint32_t   *int_idx;    /* owned */
+    int64_t     int_lo;
+    size_t      int_n;
 } sch_dim;
 
 typedef struct schema {
