@@ -91,6 +91,7 @@ make_data() {
         gzip -"$GZIP_LEVEL" -n -c "$DATA" > "$DATAGZ.tmp"
         mv "$DATAGZ.tmp" "$DATAGZ"
         echo "$gzstamp" > "$DATAGZ.stamp"
+        sync -f "$DATAGZ" 2>/dev/null || sync  # no write-back during the timed runs
     fi
 }
 
@@ -99,7 +100,7 @@ OCSTAT_OK=0 OCSTAT_WHY="" OCSTAT_VER=""
 if has_tool ocstat; then
     if [[ ! -x $OCSTAT ]]; then
         OCSTAT_WHY="binary not found at $OCSTAT (build it: cmake -S . -B build && cmake --build build)"
-    elif ! OCSTAT_VER=$("$OCSTAT" --version 2>&1 | head -n1); then
+    elif ! OCSTAT_VER=$("$OCSTAT" --version 2>&1 | head -n1 | sed 's/^ocstat //'); then
         OCSTAT_WHY="'$OCSTAT --version' failed: $OCSTAT_VER"
     else
         OCSTAT_OK=1
@@ -228,7 +229,41 @@ bench_size() {
     fi
 }
 
+# cross_check ROWS: ocstat's table (plain and gzip input) must equal DuckDB's non-zero cells
+CHECK_INFO="not run (needs ocstat and duckdb)"
+cross_check() {
+    local rows=$1 kind f out res
+    ((OCSTAT_OK && DUCK_OK)) || return 0
+    make_data "$rows"
+    CHECK_INFO=""
+    for kind in plain gzip; do
+        f=$DATA; [[ $kind == gzip ]] && f=$DATAGZ
+        out="$BENCH_DIR/ocstat-$kind-$rows.csv"
+        log "cross-check $kind $rows rows: ocstat vs duckdb"
+        if ! "$OCSTAT" tabulate --schema "$SCHEMA" --by "$BY" --totals --min-count 3 \
+                --quiet -o "$out" "$f" 2> "$BENCH_DIR/check.err"; then
+            tail -n 5 "$BENCH_DIR/check.err" >&2
+            CHECK_INFO+="$kind: ocstat FAILED; "
+            continue
+        fi
+        res=$(node "$HERE/duckdb_tab.mjs" --threads "$DUCKDB_THREADS" --compare "$out" "$f" 2>&1 |
+              grep '^compare:' || echo "compare: duckdb_tab.mjs failed")
+        log "  $res"
+        if [[ $res == *IDENTICAL ]]; then
+            CHECK_INFO+="$kind $rows rows: identical ($(sed -E 's/.*ocstat ([0-9]+) non-zero.*/\1/' <<<"$res") non-zero cells); "
+        else
+            CHECK_INFO+="$kind $rows rows: DIFFERENT (${res#compare: }); "
+        fi
+        rm -f "$out"
+    done
+    CHECK_INFO=${CHECK_INFO%; }
+}
+
+LOAD_START=$(cut -d' ' -f1 /proc/loadavg 2>/dev/null || echo '?')
+awk -v l="$LOAD_START" 'BEGIN{exit !(l > 0.5)}' 2>/dev/null &&
+    log "warning: load average is $LOAD_START before the bench; timings may be noisy"
 SIZES_INFO=()
+if ((SMALL_ROWS > 0)); then cross_check "$SMALL_ROWS"; else cross_check "$ROWS"; fi
 bench_size "$ROWS"
 if ((SMALL_ROWS > 0 && SMALL_ROWS != ROWS)); then
     bench_size "$SMALL_ROWS"
@@ -241,13 +276,15 @@ mem=$(awk '/^MemTotal/{printf "%.0f GiB", $2/1048576}' /proc/meminfo 2>/dev/null
 cat <<EOF
 ## ocstat benchmark ($(date -u +%Y-%m-%dT%H:%MZ))
 
-Machine: $(nproc) cores ($cpu), $mem RAM; files in page cache (warm).
+Machine: $(nproc) cores ($cpu), $mem RAM; files in page cache (warm); 1-min load average
+$LOAD_START at the start, $(cut -d' ' -f1 /proc/loadavg 2>/dev/null || echo '?') at the end (the bench itself adds ~1-2).
 Data: \`bench/gen.c\` seed $SEED (gen.c sha256 $GEN_SUM…), input files:
 $(printf '%s\n' "${SIZES_INFO[@]}")
 
 Query: \`ocstat tabulate --schema bench/data/bench.yaml --by $BY --totals --min-count 3 FILE > /dev/null\`
 and its equivalents. Seconds = wall time, median of $REPEAT runs (all runs listed); MB/s = uncompressed
 input bytes / 10^6 / median seconds; peak RSS = max over the runs of GNU time's %M.
+Cross-check of ocstat against DuckDB (cells, values, status flags; zero cells aside): $CHECK_INFO.
 Versions: ocstat ${OCSTAT_VER:-n/a}; DuckDB node-api ${DUCK_VER:-n/a} (threads=$DUCKDB_THREADS); datamash ${DM_VER:-n/a}.
 
 | tool | input | rows | seconds | MB/s | peak RSS MiB | runs (s) |
@@ -257,8 +294,9 @@ printf '%s\n' "${ROWS_OUT[@]}"
 cat <<'EOF'
 
 Notes:
-- ocstat: single pass, full cross product of the codes plus `_T` margins, primary (< 3)
-  and secondary suppression, code-list validation of every used column.
+- ocstat: single pass, full cross product of the codes (zero cells too) plus `_T` margins,
+  primary suppression (< 3), code-list validation of every schema column; secondary
+  suppression only if the build has it (`ocstat tabulate --help` says).
 - duckdb: `bench/duckdb_tab.mjs`: read_csv + GROUP BY CUBE + primary suppression only,
   sorted CSV to /dev/null; no empty cells, no secondary suppression, offence/role not validated.
 - datamash*: rough lower bound, not the same result: it does not parse CSV quoting (the quoted

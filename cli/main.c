@@ -20,7 +20,7 @@ static const char usage_text[] =
     "Turn crime records into privacy-protected statistical tables.\n"
     "\n"
     "Commands:\n"
-    "  run PIPELINE.yaml [--out DIR] [--rejects FILE] [--max-rejects N|P%] [--quiet]\n"
+    "  run PIPELINE.yaml [--out DIR] [--rejects FILE] [--max-rejects N|P%] [--dry-run] [--quiet]\n"
     "        build every table of a release and write it atomically with a manifest\n"
     "  tabulate --schema DATASET.yaml --by DIM[,DIM...] [--where DIM=CODE[,CODE...]]...\n"
     "        [--totals] [--min-count K] [--protect-zeros] [--format csv|sdmx-csv|sdmx-csv-2.0|json]\n"
@@ -88,7 +88,8 @@ void cli_reject_summary(const pass_result *res, const char *rejects_path)
     int r, first = 1;
     if (res->rejected == 0)
         return;
-    fprintf(stderr, "ocstat: %llu rows rejected (", (unsigned long long)res->rejected);
+    fprintf(stderr, "ocstat: %llu %s rejected (", (unsigned long long)res->rejected,
+            res->rejected == 1 ? "row" : "rows");
     for (r = 1; r < SCH_R_COUNT_; r++)
         if (res->by_reason[r]) {
             fprintf(stderr, "%s%s %llu", first ? "" : ", ", schema_reason_name((sch_reason)r),

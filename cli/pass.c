@@ -78,8 +78,8 @@ static oc_status on_reject(struct ctx *c, const oc_row *row, sch_reason why, oc_
     }
     if (pol->max_abs >= 0 && pol->total > (uint64_t)pol->max_abs) {
         oc_error_at(err, c->in->path, row->line, 0);
-        return oc_error_set(err, OC_EDATA, "more than %lld rejected rows; stopping",
-                            (long long)pol->max_abs);
+        return oc_error_set(err, OC_EDATA, "more than %lld rejected %s; stopping",
+                            (long long)pol->max_abs, pol->max_abs == 1 ? "row" : "rows");
     }
     return OC_OK;
 }

@@ -533,16 +533,7 @@ int cmd_run(int argc, char **argv)
     }
     if (!out_dir)
         out_dir = p.out_dir ? p.out_dir : "out";
-    /* one cube per table, attached to its dataset's pass */
-    for (i = 0; i < p.ntbl; i++)
-        if (cube_new(p.ds[p.tbl[i].ds].s, &p.tbl[i].sp, &p.tbl[i].cb, &err) != OC_OK) {
-            oc_error_at(&err, argv[optind], 0, 0);
-            if (err.code == OC_EUSAGE)
-                err.code = OC_ECONFIG;
-            rc = cli_fail(&err);
-            goto done;
-        }
-    if (dry) {
+    if (dry) {   /* before the cubes take over the table specs */
         for (i = 0; i < p.nds; i++)
             for (k = 0; k < p.ds[i].ninputs; k++)
                 if (access(p.ds[i].in[k].path, R_OK) != 0 && strcmp(p.ds[i].in[k].path, "-") != 0) {
@@ -554,10 +545,19 @@ int cmd_run(int argc, char **argv)
         printf("release %s: configuration ok; would write to %s:\n", p.release, out_dir);
         for (i = 0; i < p.ntbl; i++)
             for (f = 0; f < p.nfmt; f++)
-                printf("  %s%s\n", p.tbl[i].sp.id ? p.tbl[i].sp.id : "?", tabw_extension(p.fmt[f]));
+                printf("  %s%s\n", p.tbl[i].sp.id, tabw_extension(p.fmt[f]));
         printf("  manifest.json\n");
         goto done;
     }
+    /* one cube per table, attached to its dataset's pass */
+    for (i = 0; i < p.ntbl; i++)
+        if (cube_new(p.ds[p.tbl[i].ds].s, &p.tbl[i].sp, &p.tbl[i].cb, &err) != OC_OK) {
+            oc_error_at(&err, argv[optind], 0, 0);
+            if (err.code == OC_EUSAGE)
+                err.code = OC_ECONFIG;
+            rc = cli_fail(&err);
+            goto done;
+        }
     if (rej_path && rejects_open(rej_path, &pol.out, &rej_tmp, &err) != OC_OK) {
         rc = cli_fail(&err);
         goto done;

@@ -24,17 +24,18 @@ static const char validate_help[] =
     "Exit status: 0 no rejects, 1 some rows rejected or bad configuration,\n"
     "2 usage, 3 system error.\n";
 
-static void share(FILE *out, uint64_t part, uint64_t whole)
+/* "12.3%" (one decimal, rounded half up, integer arithmetic: no locale),
+ * right-aligned in `width` columns (0: no padding). */
+static void share(FILE *out, uint64_t part, uint64_t whole, int width)
 {
-    if (whole == 0) {
-        fputs("     -", out);
-        return;
-    }
-    /* one decimal, rounded half up, in integer arithmetic */
-    {
+    char buf[32];
+    if (whole == 0)
+        snprintf(buf, sizeof buf, "-");
+    else {
         uint64_t permille = (part * 2000 + whole) / (2 * whole);
-        fprintf(out, "%4" PRIu64 ".%" PRIu64 "%%", permille / 10, permille % 10);
+        snprintf(buf, sizeof buf, "%" PRIu64 ".%" PRIu64 "%%", permille / 10, permille % 10);
     }
+    fprintf(out, "%*s", width, buf);
 }
 
 int cmd_validate(int argc, char **argv)
@@ -168,14 +169,14 @@ int cmd_validate(int argc, char **argv)
                t->dims[0].n, s->count_name ? " [weighted by the count column]" : "");
         printf("  %-16s %12s %7s\n", "code", "count", "share");
         for (k = 0; k < t->ncells; k++) {
-            printf("  %-16s %12" PRIu64 "  ", t->dims[0].codes[k], t->value[k]);
-            share(stdout, t->value[k], total);
+            printf("  %-16s %12" PRIu64 " ", t->dims[0].codes[k], t->value[k]);
+            share(stdout, t->value[k], total, 7);
             putchar('\n');
             if (!strcmp(t->dims[0].codes[k], "_U"))
                 unknown = t->value[k];
         }
         printf("  unknown (_U): %" PRIu64 " of %" PRIu64 " (", unknown, total);
-        share(stdout, unknown, total);
+        share(stdout, unknown, total, 0);
         printf(")\n");
     }
     if (fflush(stdout) != 0) {

@@ -61,10 +61,16 @@ static oc_status perr(struct parser *ps, const yaml_mark_t *m, const char *msg)
 static oc_status next(struct parser *ps, yaml_event_t *ev)
 {
     if (!yaml_parser_parse(&ps->p, ev)) {
-        char msg[300];
-        snprintf(msg, sizeof msg, "invalid YAML: %s%s%s",
-                 ps->p.problem ? ps->p.problem : "syntax error",
-                 ps->p.context ? " " : "", ps->p.context ? ps->p.context : "");
+        char msg[400];
+        int w = snprintf(msg, sizeof msg, "invalid YAML: %s%s%s",
+                         ps->p.problem ? ps->p.problem : "syntax error",
+                         ps->p.context ? " " : "", ps->p.context ? ps->p.context : "");
+        /* libyaml notices a problem where it stops; the construct it was
+         * reading may have started earlier: say where */
+        if (ps->p.context && w > 0 && (size_t)w < sizeof msg &&
+            ps->p.context_mark.line != ps->p.problem_mark.line)
+            snprintf(msg + w, sizeof msg - (size_t)w, " (started at line %zu, column %zu)",
+                     ps->p.context_mark.line + 1, ps->p.context_mark.column + 1);
         return perr(ps, &ps->p.problem_mark, msg);
     }
     return OC_OK;

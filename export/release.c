@@ -3,6 +3,8 @@
 #include "release.h"
 
 #include <dirent.h>
+#include <limits.h>
+#include <stdlib.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -107,19 +109,54 @@ static oc_status write_path(const char *path, const char *buf, size_t len, unsig
 
 oc_status oc_write_file_atomic(const char *path, const char *buf, size_t len, unsigned mode, oc_error *err)
 {
-    size_t n = strlen(path);
-    char *tmp = oc_malloc(n + 32);
+    struct stat sb;
+    char *real = NULL, *tmp;
+    const char *target = path;
+    size_t n;
     oc_status st;
-    if (!tmp)
+    /* A symbolic link is followed (its target is replaced, not the link);
+     * a device, FIFO or socket cannot be replaced atomically and is
+     * written in place. */
+    if (lstat(path, &sb) == 0 && S_ISLNK(sb.st_mode)) {
+        real = realpath(path, NULL);
+        if (real)
+            target = real;
+    }
+    if (stat(target, &sb) == 0 && !S_ISREG(sb.st_mode)) {
+        int fd = open(target, O_WRONLY | O_TRUNC | O_CLOEXEC);
+        st = OC_OK;
+        if (fd < 0 || write_all(fd, buf, len) != OC_OK) {
+            oc_error_at(err, path, 0, 0);
+            st = oc_error_sys(err, fd < 0 ? "cannot open" : "write error");
+        }
+        if (fd >= 0 && close(fd) != 0 && st == OC_OK) {
+            oc_error_at(err, path, 0, 0);
+            st = oc_error_sys(err, "write error");
+        }
+        free(real);
+        return st;
+    }
+    n = strlen(target);
+    tmp = oc_malloc(n + 32);
+    if (!tmp) {
+        free(real);
         return oc_error_set(err, OC_ENOMEM, "out of memory");
-    snprintf(tmp, n + 32, "%s.tmp-%ld", path, (long)getpid());
-    st = write_path(tmp, buf, len, mode, err);
-    if (st == OC_OK && rename(tmp, path) != 0) {
-        unlink(tmp);
-        oc_error_at(err, path, 0, 0);
-        st = oc_error_sys(err, "cannot rename into place");
+    }
+    snprintf(tmp, n + 32, "%s.tmp-%ld", target, (long)getpid());
+    {
+        oc_error local;   /* messages name the file the user gave, not the temporary */
+        oc_error_clear(&local);
+        oc_error_at(&local, path, 0, 0);
+        st = write_path(tmp, buf, len, mode, &local);
+        if (st == OC_OK && rename(tmp, target) != 0) {
+            unlink(tmp);
+            st = oc_error_sys(&local, "cannot rename into place");
+        }
+        if (st != OC_OK && err && err->code == OC_OK)
+            *err = local;
     }
     oc_free(tmp);
+    free(real);
     return st;
 }
 

@@ -58,6 +58,24 @@ void cube_spec_fini(cube_spec *sp)
     memset(sp, 0, sizeof *sp);
 }
 
+static int code_or_ancestor(const sch_dim *d, const char *code)
+{
+    size_t n = dim_ncodes(d), i, want = strlen(code);
+    uint32_t idx;
+    if (dim_find(d, code, want, &idx))
+        return 1;
+    if (!d->iccs || !iccs_valid(code, want))
+        return 0;
+    for (i = 0; i < n; i++) {
+        size_t len;
+        const char *k = dim_code(d, (uint32_t)i, &len);
+        while ((len = iccs_parent_len(k, len)) > 0)
+            if (len == want && memcmp(k, code, len) == 0)
+                return 1;
+    }
+    return 0;
+}
+
 oc_status cube_spec_add_where(cube_spec *sp, const schema *s, const char *text, oc_error *err)
 {
     const char *eq = strchr(text, '='), *p;
@@ -95,15 +113,14 @@ oc_status cube_spec_add_where(cube_spec *sp, const schema *s, const char *text, 
             break;
         p = comma + 1;
     }
-    /* Closed dimensions: every listed code must exist. */
+    /* Closed dimensions: every listed code must exist (in a hierarchy, as a
+     * code or as the ancestor of one). */
     if (!s->dims[d].open) {
         size_t i;
-        for (i = 0; i < w->ncodes; i++) {
-            uint32_t idx;
-            if (!dim_find(&s->dims[d], w->codes[i], strlen(w->codes[i]), &idx))
+        for (i = 0; i < w->ncodes; i++)
+            if (!code_or_ancestor(&s->dims[d], w->codes[i]))
                 return oc_error_set(err, OC_EUSAGE, "filter: dimension '%s' has no code '%s'", name,
                                     w->codes[i]);
-        }
     }
     return OC_OK;
 }
@@ -416,6 +433,8 @@ hash:
     c->weight += weight;
     return OC_OK;
 }
+
+int cube_is_dense(const cube *c) { return c->dense; }
 
 size_t cube_cells(const cube *c)
 {

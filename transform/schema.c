@@ -34,7 +34,6 @@ const char *schema_reason_name(sch_reason r)
     case SCH_R_BAD_COUNT:      return "bad_count";
     case SCH_R_NOT_HIERARCHY:  return "not_in_hierarchy";
     case SCH_R_TOO_MANY_CODES: return "too_many_codes";
-    case SCH_R_MALFORMED:      return "malformed_csv";
     case SCH_R_COUNT_:         break;
     }
     return "unknown";
@@ -829,6 +828,10 @@ oc_status schema_load(const char *path, schema **out, oc_error *err)
         st = oc_yerror(err, dims ? dims : root, path, OC_ECONFIG, "the schema needs a 'dimensions' map");
         goto fail;
     }
+    if (dims->n > SCH_MAX_DIMS) {
+        st = oc_yerror(err, dims, path, OC_ECONFIG, "at most %d dimensions per schema", SCH_MAX_DIMS);
+        goto fail;
+    }
     s->dims = oc_calloc(dims->n, sizeof *s->dims);
     if (!s->dims) {
         st = nomem(err);
@@ -883,12 +886,11 @@ oc_status schema_bind_header(schema *s, const oc_row *row, oc_error *err)
     for (i = 0; i < s->ncols; i++)
         if (s->cols[i].field < 0) {
             oc_error_column(err, s->cols[i].name);
-            return oc_error_set(err, OC_EDATA, "header lacks column '%s' required by the schema",
-                                s->cols[i].name);
+            return oc_error_set(err, OC_EDATA, "column required by the schema is missing from the header");
         }
     if (s->count_name && s->count_field < 0) {
         oc_error_column(err, s->count_name);
-        return oc_error_set(err, OC_EDATA, "header lacks the count column '%s'", s->count_name);
+        return oc_error_set(err, OC_EDATA, "count column is missing from the header");
     }
     s->nfields = row->nfields;
     return OC_OK;
@@ -961,47 +963,56 @@ static uint32_t band_of(const sch_dim *d, int64_t v)
     return UINT32_MAX;
 }
 
-/* p must be followed by OC_ROW_PAD readable bytes (a field, or a buffer). */
-static oc_status open_code(sch_dim *d, uint32_t limit, const char *p, size_t n, uint32_t *idx,
-                           oc_error *err)
+static size_t int_text(const sch_column *c, char *num)
 {
-    if (oc_strmap_get_padded(d->codes, p, n, idx))
-        return OC_OK;
-    if (oc_strmap_count(d->codes) >= limit)
-        return OC_EDATA;
-    *idx = (uint32_t)oc_strmap_count(d->codes);
-    if (oc_strmap_put(d->codes, p, n, *idx, NULL) != OC_OK)
-        return nomem(err);
-    return OC_OK;
+    if (c->cur_missing) {
+        memcpy(num, SCH_CODE_U, 3);
+        return 2;
+    }
+    return (size_t)snprintf(num, 24, "%lld", (long long)c->cur_val);
 }
 
-static oc_status int_code(sch_dim *dm, const sch_column *c, uint32_t *idx, oc_error *err)
+/* Phase 1 for an open dimension: the code's index if already known (1),
+ * or 0 when the record would add a new code. */
+static int open_lookup(const sch_dim *dm, const sch_column *c, const oc_field *f, uint32_t *idx)
 {
-    char num[24 + OC_ROW_PAD];
-    int w;
-    oc_status st;
-    if (c->cur_missing) {
-        static const char u[OC_ROW_PAD + 2] = SCH_CODE_U;
-        return open_code(dm, DEFAULT_MAX_OPEN, u, 2, idx, err);
+    char num[24 + OC_ROW_PAD] = {0};
+    size_t n;
+    if (dm->kind == DIM_CODE)
+        return oc_strmap_get_padded(dm->codes, f->ptr, f->len, idx);
+    if (!c->cur_missing && dm->int_idx) {
+        *idx = dm->int_idx[c->cur_val - dm->int_lo];   /* in range: the column checked min/max */
+        return *idx != UINT32_MAX;
     }
-    if (dm->int_idx) {
-        size_t k = (size_t)(c->cur_val - dm->int_lo);   /* in range: the column checked min/max */
-        if (dm->int_idx[k] != UINT32_MAX) {
-            *idx = dm->int_idx[k];
-            return OC_OK;
-        }
+    n = int_text(c, num);
+    return oc_strmap_get_padded(dm->codes, num, n, idx);
+}
+
+/* Phase 2: add the record's new code (only once the record is accepted). */
+static oc_status open_insert(sch_dim *dm, const sch_column *c, const oc_field *f, uint32_t *idx)
+{
+    char num[24 + OC_ROW_PAD] = {0};
+    const char *k = f->ptr;
+    size_t n = f->len;
+    int existed;
+    if (dm->kind == DIM_INT) {
+        n = int_text(c, num);
+        k = num;
     }
-    w = snprintf(num, sizeof num, "%lld", (long long)c->cur_val);
-    st = open_code(dm, DEFAULT_MAX_OPEN, num, (size_t)w, idx, err);
-    if (st == OC_OK && dm->int_idx)
+    *idx = (uint32_t)oc_strmap_count(dm->codes);
+    if (oc_strmap_put(dm->codes, k, n, *idx, &existed) != OC_OK)
+        return OC_ENOMEM;
+    if (existed)   /* two dimensions over the same column */
+        oc_strmap_get(dm->codes, k, n, idx);
+    if (dm->kind == DIM_INT && !c->cur_missing && dm->int_idx)
         dm->int_idx[c->cur_val - dm->int_lo] = *idx;
-    return st;
+    return OC_OK;
 }
 
 oc_status schema_recode(schema *s, const oc_row *row, uint32_t *codes, uint64_t *weight,
                         sch_reason *reason, oc_error *err)
 {
-    size_t d;
+    size_t d, npending, pending[SCH_MAX_DIMS];
     *reason = SCH_R_NONE;
     if (row->nfields != s->nfields) {
         *reason = SCH_R_FIELD_COUNT;
@@ -1040,27 +1051,15 @@ oc_status schema_recode(schema *s, const oc_row *row, uint32_t *codes, uint64_t 
                 return reject(SCH_R_UNKNOWN_CODE, reason, err, c->name, "unknown code", f);
         }
     }
+    /* Phase 1: every dimension's code, adding nothing yet, so a rejected
+     * record leaves no trace in any code list. */
+    npending = 0;
     for (d = 0; d < s->ndims; d++) {
         sch_dim *dm = &s->dims[d];
         const sch_column *c = &s->cols[dm->col];
         const oc_field *f = &row->fields[c->field];
         uint32_t idx = 0;
-        switch (dm->kind) {
-        case DIM_CODE:
-            if (!c->open) {
-                idx = c->cur_idx;
-                break;
-            }
-            if (dm->iccs && !iccs_valid(f->ptr, f->len))
-                return reject(SCH_R_NOT_HIERARCHY, reason, err, c->name, "not an ICCS code", f);
-            if (open_code(dm, c->max_open, f->ptr, f->len, &idx, err) != OC_OK) {
-                if (err->code == OC_ENOMEM)
-                    return OC_ENOMEM;
-                return reject(SCH_R_TOO_MANY_CODES, reason, err, c->name,
-                              "too many distinct values (raise max_codes); new value", f);
-            }
-            break;
-        case DIM_BANDS:
+        if (dm->kind == DIM_BANDS) {
             if (c->cur_missing) {
                 oc_strmap_get(dm->codes, SCH_CODE_U, 2, &idx);
             } else {
@@ -1068,16 +1067,27 @@ oc_status schema_recode(schema *s, const oc_row *row, uint32_t *codes, uint64_t 
                 if (idx == UINT32_MAX)
                     return reject(SCH_R_NO_BAND, reason, err, c->name, "no band holds the value", f);
             }
-            break;
-        case DIM_INT:
-            if (int_code(dm, c, &idx, err) != OC_OK) {
-                if (err->code == OC_ENOMEM)
-                    return OC_ENOMEM;
-                return reject(SCH_R_TOO_MANY_CODES, reason, err, c->name, "too many distinct values", f);
+        } else if (dm->kind == DIM_CODE && !c->open) {
+            idx = c->cur_idx;
+        } else {
+            uint32_t limit = dm->kind == DIM_CODE ? c->max_open : DEFAULT_MAX_OPEN;
+            if (dm->kind == DIM_CODE && dm->iccs && !iccs_valid(f->ptr, f->len))
+                return reject(SCH_R_NOT_HIERARCHY, reason, err, c->name, "not an ICCS code", f);
+            if (!open_lookup(dm, c, f, &idx)) {
+                if (oc_strmap_count(dm->codes) >= limit)
+                    return reject(SCH_R_TOO_MANY_CODES, reason, err, c->name,
+                                  "too many distinct values (raise max_codes); new value", f);
+                pending[npending++] = d;
             }
-            break;
         }
         codes[d] = idx;
+    }
+    /* Phase 2: the record is accepted; register its new codes. */
+    for (d = 0; d < npending; d++) {
+        sch_dim *dm = &s->dims[pending[d]];
+        const sch_column *c = &s->cols[dm->col];
+        if (open_insert(dm, c, &row->fields[c->field], &codes[pending[d]]) != OC_OK)
+            return nomem(err);
     }
     return OC_OK;
 }

@@ -27,7 +27,7 @@
 #include "oc_mem.h"
 #include "oc_row.h"
 
-#define SCH_MISSING UINT32_MAX   /* internal: value missing */
+#define SCH_MAX_DIMS 64          /* dimensions per schema */
 #define SCH_CODE_U  "_U"
 
 typedef enum sch_coltype { SCH_INTEGER, SCH_CODE } sch_coltype;
@@ -43,7 +43,6 @@ typedef enum sch_reason {
     SCH_R_BAD_COUNT,       /* "bad_count" */
     SCH_R_NOT_HIERARCHY,   /* "not_in_hierarchy" */
     SCH_R_TOO_MANY_CODES,  /* "too_many_codes" */
-    SCH_R_MALFORMED,       /* "malformed_csv" (set by the caller) */
     SCH_R_COUNT_
 } sch_reason;
 const char *schema_reason_name(sch_reason r);

@@ -1,0 +1,139 @@
+/* Unit tests for ingest/oc_source: plain, gzip (by magic bytes),
+ * concatenated members, truncated and corrupt streams, missing files. */
+#include "test_util.h"
+
+#include <criterion/criterion.h>
+#include <zlib.h>
+
+#include "oc_source.h"
+
+static size_t gz(const char *in, size_t n, unsigned char *out, size_t cap)
+{
+    z_stream z;
+    memset(&z, 0, sizeof z);
+    cr_assert_eq(deflateInit2(&z, 6, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY), Z_OK);
+    z.next_in = (unsigned char *)(uintptr_t)in;
+    z.avail_in = (uInt)n;
+    z.next_out = out;
+    z.avail_out = (uInt)cap;
+    cr_assert_eq(deflate(&z, Z_FINISH), Z_STREAM_END);
+    deflateEnd(&z);
+    return cap - z.avail_out;
+}
+
+static oc_status read_all(const char *path, char *out, size_t cap, size_t *len, oc_error *err)
+{
+    oc_source *s;
+    oc_status st;
+    size_t n;
+    *len = 0;
+    oc_error_clear(err);
+    st = src_open(path, OC_SRC_HASH, &s, err);
+    if (st != OC_OK)
+        return st;
+    do {
+        st = src_read(s, out + *len, cap - *len > 3 ? 3 : cap - *len, &n, err);   /* tiny reads */
+        *len += n;
+    } while (st == OC_OK && n > 0 && *len < cap);
+    src_close(s);
+    return st;
+}
+
+static const char text[] = "sex,age\nM,34\nF,\n\"X\",7\n";
+
+Test(source, gzip_detected_by_magic_and_equal_to_plain)
+{
+    char *dir = tu_tmpdir(), out[256];
+    unsigned char z[512];
+    size_t zn = gz(text, strlen(text), z, sizeof z), len;
+    char *plain = tu_write_str(dir, "a.csv", text);
+    char *gzp = tu_write(dir, "looks-plain.csv", z, zn);   /* the name does not matter */
+    oc_error err;
+    cr_assert_eq(read_all(plain, out, sizeof out, &len, &err), OC_OK);
+    cr_assert_eq(len, strlen(text));
+    cr_assert_eq(memcmp(out, text, len), 0);
+    cr_assert_eq(read_all(gzp, out, sizeof out, &len, &err), OC_OK);
+    cr_assert_eq(len, strlen(text));
+    cr_assert_eq(memcmp(out, text, len), 0);
+    free(plain);
+    free(gzp);
+    tu_rmdir(dir);
+}
+
+Test(source, concatenated_members_are_one_stream)
+{
+    char *dir = tu_tmpdir(), out[256], *p;
+    unsigned char z[1024];
+    size_t n1 = gz("a,b\n1,", 6, z, sizeof z), len;
+    size_t n2 = gz("2\n3,4\n", 6, z + n1, sizeof z - n1);
+    oc_error err;
+    p = tu_write(dir, "cat.gz", z, n1 + n2);
+    cr_assert_eq(read_all(p, out, sizeof out, &len, &err), OC_OK);
+    cr_assert_eq(len, 12);
+    cr_assert_eq(memcmp(out, "a,b\n1,2\n3,4\n", 12), 0);
+    free(p);
+    tu_rmdir(dir);
+}
+
+Test(source, truncated_gzip_names_the_byte_offset)
+{
+    char *dir = tu_tmpdir(), out[256], *p, want[64];
+    unsigned char z[512];
+    size_t zn = gz(text, strlen(text), z, sizeof z), len;
+    oc_error err;
+    p = tu_write(dir, "cut.gz", z, zn - 5);
+    cr_assert_eq(read_all(p, out, sizeof out, &len, &err), OC_EDATA);
+    snprintf(want, sizeof want, "truncated gzip stream at byte %zu", zn - 5);
+    cr_assert_str_eq(err.msg, want);
+    cr_assert_str_eq(err.path, p);
+    free(p);
+    tu_rmdir(dir);
+}
+
+Test(source, garbage_after_member_and_corrupt_data_are_errors)
+{
+    char *dir = tu_tmpdir(), out[256], *p;
+    unsigned char z[512];
+    size_t zn = gz(text, strlen(text), z, sizeof z), len;
+    oc_error err;
+    memcpy(z + zn, "junk", 4);
+    p = tu_write(dir, "junk.gz", z, zn + 4);
+    cr_assert_eq(read_all(p, out, sizeof out, &len, &err), OC_EDATA);
+    cr_assert(strstr(err.msg, "unexpected data after gzip member") != NULL, "%s", err.msg);
+    free(p);
+    zn = gz(text, strlen(text), z, sizeof z);
+    z[12] ^= 0xff;
+    z[13] ^= 0xff;
+    p = tu_write(dir, "bad.gz", z, zn);
+    cr_assert_eq(read_all(p, out, sizeof out, &len, &err), OC_EDATA);
+    free(p);
+    tu_rmdir(dir);
+}
+
+Test(source, missing_file_is_a_system_error)
+{
+    oc_error err;
+    char out[16];
+    size_t len;
+    cr_assert_eq(read_all("/nonexistent/ocstat.csv", out, sizeof out, &len, &err), OC_EIO);
+    cr_assert_str_eq(err.path, "/nonexistent/ocstat.csv");
+    cr_assert(strstr(err.msg, "cannot open") != NULL);
+}
+
+Test(source, sha256_of_raw_bytes)
+{
+    char *dir = tu_tmpdir(), buf[64], hex[OC_SHA256_HEX], *p;
+    oc_source *s;
+    oc_error err;
+    size_t n;
+    p = tu_write_str(dir, "abc", "abc");
+    oc_error_clear(&err);
+    cr_assert_eq(src_open(p, OC_SRC_HASH, &s, &err), OC_OK);
+    while (src_read(s, buf, sizeof buf, &n, &err) == OC_OK && n > 0)
+        ;
+    src_sha256(s, hex);
+    cr_assert_str_eq(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    src_close(s);
+    free(p);
+    tu_rmdir(dir);
+}
