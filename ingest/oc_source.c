@@ -6,12 +6,19 @@
  * Z_STREAM_END the inflater is reset so a following member continues the
  * stream.  Anything after a member that is not another member is an error,
  * as is running out of input inside a member ("truncated").
+ *
+ * Inflating costs about as much as parsing, so for gzip input a producer
+ * thread inflates into a small ring of blocks while the caller parses the
+ * previous ones: on two cores the two stages overlap.  The ring is fixed
+ * (NBLK x BLK bytes), so memory stays bounded.  Errors found by the
+ * producer travel with their block and reach the caller in order.
  */
 #define _POSIX_C_SOURCE 200809L
 #include "oc_source.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <string.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -19,6 +26,16 @@
 #include "oc_mem.h"
 
 #define RAW_CAP (256u * 1024u)
+#define NBLK 4
+#define BLK  (1u << 20)
+
+struct blk {
+    unsigned char *data;     /* owned, BLK bytes */
+    size_t         len;      /* 0 with st == OC_OK: end of input */
+    int            full;
+    oc_status      st;
+    oc_error       err;
+};
 
 struct oc_source {
     char          *path;     /* owned */
@@ -36,7 +53,120 @@ struct oc_source {
     oc_sha256      sha;
     z_stream       z;
     int            z_init;
+    /* gzip producer thread */
+    int             threaded, joined, stop;
+    pthread_t       th;
+    pthread_mutex_t mu;
+    pthread_cond_t  cv;
+    struct blk      blk[NBLK];
+    size_t          head, pos;   /* consumer: block and offset */
 };
+
+static oc_status read_gzip(oc_source *s, unsigned char *buf, size_t cap, size_t *n, oc_error *err);
+
+static void *producer(void *arg)
+{
+    oc_source *s = arg;
+    size_t tail = 0;
+    for (;;) {
+        struct blk *b = &s->blk[tail];
+        size_t got = 0, n;
+        oc_status st = OC_OK;
+        int stop;
+        pthread_mutex_lock(&s->mu);
+        while (b->full && !s->stop)
+            pthread_cond_wait(&s->cv, &s->mu);
+        stop = s->stop;
+        pthread_mutex_unlock(&s->mu);
+        if (stop)
+            break;
+        oc_error_clear(&b->err);
+        do {
+            st = read_gzip(s, b->data + got, BLK - got, &n, &b->err);
+            got += n;
+        } while (st == OC_OK && n > 0 && got < BLK);
+        pthread_mutex_lock(&s->mu);
+        b->len = got;
+        b->st = st;
+        b->full = 1;
+        pthread_cond_broadcast(&s->cv);
+        pthread_mutex_unlock(&s->mu);
+        if (st != OC_OK || got == 0)
+            break;
+        tail = (tail + 1) % NBLK;
+    }
+    return NULL;
+}
+
+static void stop_thread(oc_source *s)
+{
+    if (!s->threaded || s->joined)
+        return;
+    pthread_mutex_lock(&s->mu);
+    s->stop = 1;
+    pthread_cond_broadcast(&s->cv);
+    pthread_mutex_unlock(&s->mu);
+    pthread_join(s->th, NULL);
+    s->joined = 1;
+}
+
+static oc_status start_thread(oc_source *s)
+{
+    size_t i;
+    for (i = 0; i < NBLK; i++)
+        if (!(s->blk[i].data = oc_malloc(BLK)))
+            return OC_ENOMEM;
+    if (pthread_mutex_init(&s->mu, NULL) != 0)
+        return OC_ENOMEM;
+    if (pthread_cond_init(&s->cv, NULL) != 0) {
+        pthread_mutex_destroy(&s->mu);
+        return OC_ENOMEM;
+    }
+    if (pthread_create(&s->th, NULL, producer, s) != 0) {
+        pthread_cond_destroy(&s->cv);
+        pthread_mutex_destroy(&s->mu);
+        return OC_OK;   /* no thread: read in the caller's thread instead */
+    }
+    s->threaded = 1;
+    return OC_OK;
+}
+
+/* Consumer side of the ring. */
+static oc_status read_ring(oc_source *s, unsigned char *buf, size_t cap, size_t *n, oc_error *err)
+{
+    struct blk *b = &s->blk[s->head];
+    size_t k;
+    *n = 0;
+    pthread_mutex_lock(&s->mu);
+    while (!b->full)
+        pthread_cond_wait(&s->cv, &s->mu);
+    pthread_mutex_unlock(&s->mu);
+    if (b->st != OC_OK) {
+        stop_thread(s);
+        if (err && err->code == OC_OK)
+            *err = b->err;
+        return b->st;
+    }
+    if (b->len == 0) {
+        stop_thread(s);   /* end of input: the producer is done (hash, counters) */
+        return OC_OK;
+    }
+    k = b->len - s->pos;
+    if (k > cap)
+        k = cap;
+    memcpy(buf, b->data + s->pos, k);
+    s->pos += k;
+    *n = k;
+    if (s->pos == b->len) {
+        pthread_mutex_lock(&s->mu);
+        b->full = 0;
+        s->pos = 0;
+        s->head = (s->head + 1) % NBLK;
+        pthread_cond_broadcast(&s->cv);
+        pthread_mutex_unlock(&s->mu);
+    }
+    return OC_OK;
+}
 
 static oc_status fill(oc_source *s, oc_error *err)
 {
@@ -118,6 +248,10 @@ oc_status src_open(const char *path, unsigned flags, oc_source **out, oc_error *
         }
         s->z_init = 1;
         s->in_member = 1;
+        if (start_thread(s) != OC_OK) {
+            src_close(s);
+            return oc_error_set(err, OC_ENOMEM, "out of memory");
+        }
     }
     *out = s;
     return OC_OK;
@@ -213,7 +347,10 @@ oc_status src_read(oc_source *s, void *buf, size_t cap, size_t *n, oc_error *err
     oc_status st;
     if (cap > (1u << 30))
         cap = 1u << 30;
-    st = s->gzip ? read_gzip(s, buf, cap, n, err) : read_plain(s, buf, cap, n, err);
+    if (s->threaded)
+        st = read_ring(s, buf, cap, n, err);
+    else
+        st = s->gzip ? read_gzip(s, buf, cap, n, err) : read_plain(s, buf, cap, n, err);
     if (st == OC_OK)
         s->out_total += *n;
     return st;
@@ -221,8 +358,16 @@ oc_status src_read(oc_source *s, void *buf, size_t cap, size_t *n, oc_error *err
 
 void src_close(oc_source *s)
 {
+    size_t i;
     if (!s)
         return;
+    if (s->threaded) {
+        stop_thread(s);
+        pthread_cond_destroy(&s->cv);
+        pthread_mutex_destroy(&s->mu);
+    }
+    for (i = 0; i < NBLK; i++)
+        oc_free(s->blk[i].data);
     if (s->z_init)
         inflateEnd(&s->z);
     if (s->close_fd)
@@ -234,6 +379,8 @@ void src_close(oc_source *s)
 
 const char *src_path(const oc_source *s) { return s->path; }
 int src_is_gzip(const oc_source *s) { return s->gzip; }
+/* The counters and the hash belong to the producer until it has stopped
+ * (end of input, an error, or src_close). */
 uint64_t src_raw_bytes(const oc_source *s) { return s->raw_total; }
 uint64_t src_bytes(const oc_source *s) { return s->out_total; }
 

@@ -29,6 +29,7 @@ void        src_close(oc_source *s);          /* accepts NULL */
 
 const char *src_path(const oc_source *s);     /* as given by the caller; borrowed */
 int         src_is_gzip(const oc_source *s);
+/* Counters and hash: valid after end of input (or an error). */
 uint64_t    src_raw_bytes(const oc_source *s);   /* bytes read from the file so far */
 uint64_t    src_bytes(const oc_source *s);       /* decoded bytes delivered so far */
 /* After end of input: the SHA-256 of the raw bytes (OC_SRC_HASH only). */
