@@ -56,7 +56,15 @@ struct csvr {
     oc_status    cb_status;    /* first error raised inside a libcsv callback */
     oc_error    *cb_err;
     uint64_t     line_byte0;   /* input offset of the line being fed */
+    uint64_t     cur_line;     /* the line being fed to libcsv */
+    const char  *line_ptr;     /* start of that line (byte offsets in messages) */
 };
+
+/* libcsv keeps its state in the public struct csv_parser; pstate 0 is its
+ * ROW_NOT_BEGUN (libcsv.c), i.e. no record is half-read.  A line can end a
+ * record and start another (a bare CR is a record end for libcsv), so this
+ * is asked after every line rather than tracked from the callbacks. */
+static int libcsv_mid_record(const struct csv_parser *p) { return p->pstate != 0; }
 
 void csvr_options_default(csvr_options *o)
 {
@@ -163,7 +171,13 @@ static void cb_field(void *s, size_t len, void *data)
         return;
     }
     r->foff[r->nslow] = r->fbuf.len;
-    if (oc_buf_append(&r->fbuf, s, len) != OC_OK) {
+    switch (oc_buf_append(&r->fbuf, s, len)) {
+    case OC_OK:
+        break;
+    case OC_ENOMEM:
+        r->cb_status = oc_error_set(r->cb_err, OC_ENOMEM, "out of memory");
+        return;
+    default:
         r->cb_status = fail(r, r->cb_err, r->slow_line, OC_EDATA, "record too long");
         return;
     }
@@ -179,7 +193,13 @@ static void cb_record(int term, void *data)
         return;
     r->foff[r->nslow] = r->fbuf.len;
     /* OC_ROW_PAD readable bytes after the last field (see oc_row.h) */
-    if (oc_buf_append(&r->fbuf, "\0\0\0\0\0\0\0\0", OC_ROW_PAD) != OC_OK) {
+    switch (oc_buf_append(&r->fbuf, "\0\0\0\0\0\0\0\0", OC_ROW_PAD)) {
+    case OC_OK:
+        break;
+    case OC_ENOMEM:
+        r->cb_status = oc_error_set(r->cb_err, OC_ENOMEM, "out of memory");
+        return;
+    default:
         r->cb_status = fail(r, r->cb_err, r->slow_line, OC_EDATA, "record too long");
         return;
     }
@@ -195,13 +215,15 @@ static void cb_record(int term, void *data)
     r->nslow = 0;
     oc_buf_reset(&r->fbuf);
     oc_buf_reset(&r->raw);
-    r->in_slow = 0;
+    r->slow_line = r->cur_line;   /* a record that follows starts on this line */
 }
 
-/* Feed one physical line (with its '\n' if it has one) to libcsv. */
-static oc_status slow_line(csvr *r, const char *p, size_t n, uint64_t lineno, oc_error *err)
+/* Feed one piece of a line to libcsv; a record can end only at the piece's
+ * last byte (see slow_line), so the raw text of every record is exact. */
+static oc_status slow_piece(csvr *r, const char *p, size_t n, uint64_t lineno, oc_error *err)
 {
     size_t got;
+    oc_status st;
     if (!r->in_slow) {
         r->in_slow = 1;
         r->slow_line = lineno;
@@ -209,8 +231,12 @@ static oc_status slow_line(csvr *r, const char *p, size_t n, uint64_t lineno, oc
         oc_buf_reset(&r->fbuf);
         oc_buf_reset(&r->raw);
     }
-    if (oc_buf_append(&r->raw, p, n) != OC_OK) {
+    r->cur_line = lineno;
+    st = oc_buf_append(&r->raw, p, n);
+    if (st != OC_OK) {
         char m[96];
+        if (st == OC_ENOMEM)
+            return oc_error_set(err, OC_ENOMEM, "out of memory");
         snprintf(m, sizeof m, "record longer than %zu bytes (unterminated quote?)", r->opt.max_record);
         return fail(r, err, r->slow_line, OC_EDATA, m);
     }
@@ -224,7 +250,7 @@ static oc_status slow_line(csvr *r, const char *p, size_t n, uint64_t lineno, oc
         int e = csv_error(&r->p);
         if (e == CSV_EPARSE)
             snprintf(m, sizeof m, "malformed quoted field: stray quote or text after a closing quote at byte %llu",
-                     (unsigned long long)(r->line_byte0 + got + 1));
+                     (unsigned long long)(r->line_byte0 + (uint64_t)(p - r->line_ptr) + got + 1));
         else if (e == CSV_ETOOBIG)
             snprintf(m, sizeof m, "field too large");
         else
@@ -232,6 +258,25 @@ static oc_status slow_line(csvr *r, const char *p, size_t n, uint64_t lineno, oc
         csv_fini(&r->p, NULL, NULL, NULL);   /* reset without delivering */
         r->in_slow = 0;
         return fail(r, err, lineno, e == CSV_ENOMEM ? OC_ENOMEM : OC_EDATA, m);
+    }
+    if (!libcsv_mid_record(&r->p))
+        r->in_slow = 0;
+    return OC_OK;
+}
+
+/* Feed one physical line (with its '\n' if it has one) to libcsv, in
+ * pieces that end at each CR: libcsv ends records at CR as well as LF. */
+static oc_status slow_line(csvr *r, const char *p, size_t n, uint64_t lineno, oc_error *err)
+{
+    const char *end = p + n;
+    r->line_ptr = p;
+    while (p < end) {
+        const char *cr = memchr(p, '\r', (size_t)(end - p));
+        const char *stop = cr && cr + 1 < end ? cr + 1 : end;
+        oc_status st = slow_piece(r, p, (size_t)(stop - p), lineno, err);
+        if (st != OC_OK)
+            return st;
+        p = stop;
     }
     return OC_OK;
 }
@@ -410,9 +455,10 @@ oc_status csvr_finish(csvr *r, oc_error *err)
     st = process(r, 1, err);
     if (st != OC_OK)
         return st;
-    if (r->in_slow) {
+    if (r->in_slow || libcsv_mid_record(&r->p)) {
         r->cb_status = OC_OK;
         r->cb_err = err;
+        r->cur_line = r->lines;
         if (csv_fini(&r->p, cb_field, cb_record, r) != 0) {
             csv_fini(&r->p, NULL, NULL, NULL);
             r->in_slow = 0;

@@ -295,22 +295,27 @@ static oc_status load_code_list(schema *s, sch_column *c, const oc_ynode *node, 
     }
     for (r = 0; r < t.nrows; r++) {
         const char *f = t.cells[r][from], *v = t.cells[r][to];
-        uint32_t idx = (uint32_t)oc_strmap_count(c->codes);
+        uint32_t idx;
         int existed;
-        if (oc_strmap_put(c->codes, v, strlen(v), idx, &existed) != OC_OK) {
-            st = nomem(err);
-            goto out;
-        }
-        if (existed)
-            oc_strmap_get(c->codes, v, strlen(v), &idx);
-        else {
-            char **nl = oc_realloc(c->labels, (idx + 1) * sizeof *nl);
+        if (!oc_strmap_get(c->codes, v, strlen(v), &idx)) {
+            /* labels first, so labels always has an entry per code */
+            char **nl;
+            idx = (uint32_t)oc_strmap_count(c->codes);
+            nl = oc_realloc(c->labels, (idx + 1) * sizeof *nl);
             if (!nl) {
                 st = nomem(err);
                 goto out;
             }
             c->labels = nl;
-            c->labels[idx] = (label >= 0 && t.cells[r][label][0]) ? oc_strdup(t.cells[r][label]) : NULL;
+            c->labels[idx] = NULL;
+            if (oc_strmap_put(c->codes, v, strlen(v), idx, NULL) != OC_OK) {
+                st = nomem(err);
+                goto out;
+            }
+            if (label >= 0 && t.cells[r][label][0] && !(c->labels[idx] = oc_strdup(t.cells[r][label]))) {
+                st = nomem(err);
+                goto out;
+            }
         }
         if (oc_strmap_put(c->map, f, strlen(f), idx, &existed) != OC_OK) {
             st = nomem(err);
@@ -612,8 +617,8 @@ static oc_status load_bands(schema *s, sch_dim *d, const sch_column *c, const oc
     /* lookup table over [lo[0], last finite bound] */
     {
         int64_t top = d->hi[t.nrows - 1] == INT64_MAX ? d->lo[t.nrows - 1] : d->hi[t.nrows - 1];
-        if (top - d->lo[0] < FAST_BANDS) {
-            size_t n = (size_t)(top - d->lo[0] + 1), k, b = 0;
+        if ((uint64_t)top - (uint64_t)d->lo[0] < FAST_BANDS) {   /* top >= lo[0]: no overflow */
+            size_t n = (size_t)((uint64_t)top - (uint64_t)d->lo[0] + 1), k, b = 0;
             d->fast = oc_calloc(n, sizeof *d->fast);
             if (!d->fast) {
                 st = nomem(err);
@@ -622,7 +627,7 @@ static oc_status load_bands(schema *s, sch_dim *d, const sch_column *c, const oc
             d->fast_lo = d->lo[0];
             d->nfast = n;
             for (k = 0; k < n; k++) {
-                int64_t v = d->lo[0] + (int64_t)k;
+                int64_t v = (int64_t)((uint64_t)d->lo[0] + k);
                 while (v > d->hi[b])
                     b++;
                 d->fast[k] = (uint32_t)b;
@@ -700,7 +705,7 @@ static oc_status load_dim(schema *s, sch_dim *d, const oc_ynode *key, const oc_y
     d->open = 1;
     if (!(d->codes = oc_strmap_new()))
         return nomem(err);
-    if (c->min != INT64_MIN && c->max != INT64_MAX && c->max - c->min < (1 << 20)) {
+    if (c->min != INT64_MIN && c->max != INT64_MAX && (uint64_t)c->max - (uint64_t)c->min < (1 << 20)) {
         size_t k;
         d->int_lo = c->min;
         d->int_n = (size_t)(c->max - c->min + 1);
@@ -945,8 +950,8 @@ static uint32_t band_of(const sch_dim *d, int64_t v)
 {
     size_t lo = 0, hi = d->nbands;
     if (d->fast) {
-        if (v >= d->fast_lo && (uint64_t)(v - d->fast_lo) < d->nfast)
-            return d->fast[v - d->fast_lo];
+        if (v >= d->fast_lo && (uint64_t)v - (uint64_t)d->fast_lo < d->nfast)
+            return d->fast[(uint64_t)v - (uint64_t)d->fast_lo];
         if (v >= d->fast_lo && d->hi[d->nbands - 1] == INT64_MAX)
             return (uint32_t)(d->nbands - 1);
         return UINT32_MAX;
@@ -981,7 +986,7 @@ static int open_lookup(const sch_dim *dm, const sch_column *c, const oc_field *f
     if (dm->kind == DIM_CODE)
         return oc_strmap_get_padded(dm->codes, f->ptr, f->len, idx);
     if (!c->cur_missing && dm->int_idx) {
-        *idx = dm->int_idx[c->cur_val - dm->int_lo];   /* in range: the column checked min/max */
+        *idx = dm->int_idx[(uint64_t)c->cur_val - (uint64_t)dm->int_lo];   /* in range: min/max checked */
         return *idx != UINT32_MAX;
     }
     n = int_text(c, num);
@@ -1005,7 +1010,7 @@ static oc_status open_insert(sch_dim *dm, const sch_column *c, const oc_field *f
     if (existed)   /* two dimensions over the same column */
         oc_strmap_get(dm->codes, k, n, idx);
     if (dm->kind == DIM_INT && !c->cur_missing && dm->int_idx)
-        dm->int_idx[c->cur_val - dm->int_lo] = *idx;
+        dm->int_idx[(uint64_t)c->cur_val - (uint64_t)dm->int_lo] = *idx;
     return OC_OK;
 }
 

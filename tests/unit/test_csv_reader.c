@@ -171,7 +171,7 @@ Test(csv_reader, limits_are_errors_not_crashes)
 static const char *const samples[] = {
     "id,sex,age\n1,M,34\n2,F,\n3,\"M\",\"4\"\"5\"\n",
     "h\r\n\"multi\r\nline\",x\r\n\r\nlast,\"q\"",
-    "\xEF\xBB\xBF" "a;b\n\"1;2\";3\n",
+    ("\xEF\xBB\xBF" "a;b\n\"1;2\";3\n"),
     "a,b\n\n\n\"\",\"\"\n,\n",
     "x,\"a\"\"b\"\"c\",\"\n\n\n\"\ny,z\n",
     "bad,\"unterminated\nstill\n",
