@@ -168,7 +168,7 @@ int cmd_tabulate(int argc, char **argv)
     int totals = 0, pz = 0, quiet = 0, c, rc = 0;
     int64_t min_count = 0;
     tabw_format fmt = TABW_CSV;
-    reject_policy pol = {0, -1, -1.0, NULL, 0, 0, 0};
+    reject_policy pol = {0, -1, -1.0, NULL, NULL, NULL, 0, 0, 0};
     schema *s = NULL;
     cube *cb = NULL;
     cube_spec sp;
@@ -176,7 +176,6 @@ int cmd_tabulate(int argc, char **argv)
     pass_result res;
     oc_table *t = NULL;
     oc_error err;
-    char *rej_tmp = NULL;
     char *obuf = NULL;
     size_t olen = 0;
     FILE *mem;
@@ -259,31 +258,19 @@ int cmd_tabulate(int argc, char **argv)
     }
     for (i = 0; i < (size_t)(argc - optind); i++)
         inputs[i].path = argv[optind + (int)i];
-    if (rej_path && rejects_open(rej_path, &pol.out, &rej_tmp, &err) != OC_OK) {
+    if (reject_policy_open(&pol, rej_path, &err) != OC_OK) {
         rc = cli_fail(&err);
         goto done;
     }
-    if (pass_run(s, &cb, 1, inputs, (size_t)(argc - optind), 0, &pol, &res, &err) != OC_OK ||
-        reject_policy_check(&pol, &err) != OC_OK) {
-        if (pol.out) {
-            oc_error e2;
-            oc_error_clear(&e2);
-            if (rejects_close(pol.out, rej_tmp, rej_path, &e2) != OC_OK)
-                cli_fail(&e2);
-            pol.out = NULL;
-        }
+    if (pass_run(s, &cb, 1, inputs, (size_t)(argc - optind), 0, &pol, &res, &err) == OC_OK) {
+        oc_status pst = reject_policy_check(&pol, &err);
+        (void)pst;   /* recorded in err */
+    }
+    if (reject_policy_close(&pol, &err) != OC_OK) {
         if (!quiet && pol.collect)
             cli_reject_summary(&res, rej_path);
         rc = cli_fail(&err);
         goto done;
-    }
-    if (pol.out) {
-        oc_status st = rejects_close(pol.out, rej_tmp, rej_path, &err);
-        pol.out = NULL;
-        if (st != OC_OK) {
-            rc = cli_fail(&err);
-            goto done;
-        }
     }
     {
         tab_accounting acct;
@@ -318,12 +305,8 @@ int cmd_tabulate(int argc, char **argv)
     if (!quiet)
         cli_reject_summary(&res, rej_path);
 done:
-    if (pol.out) {
-        fclose(pol.out);
-        unlink(rej_tmp);
-    }
+    reject_policy_discard(&pol);
     free(obuf);
-    oc_free(rej_tmp);
     oc_free(inputs);
     table_free(t);
     cube_free(cb);

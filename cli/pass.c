@@ -190,48 +190,64 @@ oc_status reject_policy_check(const reject_policy *pol, oc_error *err)
     return OC_OK;
 }
 
-oc_status rejects_open(const char *path, FILE **out, char **tmp_path, oc_error *err)
+oc_status reject_policy_open(reject_policy *pol, const char *path, oc_error *err)
 {
-    size_t n = strlen(path);
-    char *tmp = oc_malloc(n + 32);
+    size_t n;
     int fd;
-    FILE *f;
-    *out = NULL;
-    *tmp_path = NULL;
-    if (!tmp)
+    if (!path)
+        return OC_OK;
+    n = strlen(path);
+    pol->path = path;
+    pol->tmp = oc_malloc(n + 32);
+    if (!pol->tmp)
         return oc_error_set(err, OC_ENOMEM, "out of memory");
-    snprintf(tmp, n + 32, "%s.tmp-%ld", path, (long)getpid());
-    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (fd < 0 || fchmod(fd, 0600) != 0 || !(f = fdopen(fd, "w"))) {
-        oc_status st;
+    snprintf(pol->tmp, n + 32, "%s.tmp-%ld", path, (long)getpid());
+    fd = open(pol->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0 || fchmod(fd, 0600) != 0 || !(pol->out = fdopen(fd, "w"))) {
         if (fd >= 0)
             close(fd);
-        unlink(tmp);
-        oc_free(tmp);
         oc_error_at(err, path, 0, 0);
-        st = oc_error_sys(err, "cannot create the rejects file");
-        return st;
+        oc_error_sys(err, "cannot create the rejects file");
+        reject_policy_discard(pol);
+        return err->code;
     }
-    fputs("dataset,input,line,column,reason,message,raw\n", f);
-    *out = f;
-    *tmp_path = tmp;
+    fputs("dataset,input,line,column,reason,message,raw\n", pol->out);
     return OC_OK;
 }
 
-oc_status rejects_close(FILE *f, const char *tmp_path, const char *path, oc_error *err)
+oc_status reject_policy_close(reject_policy *pol, oc_error *err)
 {
-    int bad = fflush(f) != 0 || ferror(f) || fsync(fileno(f)) != 0;
-    if (fclose(f) != 0)
+    oc_error e;
+    int bad;
+    if (!pol->out)
+        return err->code;
+    oc_error_clear(&e);
+    bad = fflush(pol->out) != 0 || ferror(pol->out) || fsync(fileno(pol->out)) != 0;
+    if (fclose(pol->out) != 0)
         bad = 1;
-    if (bad) {
-        unlink(tmp_path);
-        oc_error_at(err, path, 0, 0);
-        return oc_error_sys(err, "write error");
+    pol->out = NULL;
+    if (bad || rename(pol->tmp, pol->path) != 0) {
+        oc_error_at(&e, pol->path, 0, 0);
+        oc_error_sys(&e, bad ? "write error" : "cannot rename into place");
+        reject_policy_discard(pol);
+        if (err->code == OC_OK)
+            *err = e;
+        return err->code;
     }
-    if (rename(tmp_path, path) != 0) {
-        unlink(tmp_path);
-        oc_error_at(err, path, 0, 0);
-        return oc_error_sys(err, "cannot rename into place");
+    oc_free(pol->tmp);
+    pol->tmp = NULL;
+    return err->code;
+}
+
+void reject_policy_discard(reject_policy *pol)
+{
+    if (pol->out) {
+        fclose(pol->out);
+        pol->out = NULL;
     }
-    return OC_OK;
+    if (pol->tmp) {
+        unlink(pol->tmp);
+        oc_free(pol->tmp);
+        pol->tmp = NULL;
+    }
 }

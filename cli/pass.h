@@ -21,7 +21,9 @@ typedef struct reject_policy {
     int      collect;         /* 0: the first reject stops the run */
     int64_t  max_abs;         /* stop when rejects exceed this; -1 = no limit */
     double   max_pct;         /* checked at the end; < 0 = no limit */
-    FILE    *out;             /* rejects file stream, or NULL */
+    FILE    *out;             /* rejects file stream (temporary name), or NULL */
+    const char *path;         /* the rejects file as named by the user; borrowed */
+    char    *tmp;             /* owned: its temporary name until closed */
     int      show;            /* reject messages to print on stderr (validate) */
     uint64_t total;           /* rejects so far, all datasets */
     uint64_t read;            /* rows read so far, all datasets */
@@ -45,9 +47,15 @@ OC_NODISCARD oc_status pass_run(schema *s, cube **cubes, size_t ncubes, pass_inp
                                 size_t ninputs, int hash, reject_policy *pol, pass_result *res,
                                 oc_error *err);
 
-/* Opens the rejects file (created 0600, written atomically at close). */
-OC_NODISCARD oc_status rejects_open(const char *path, FILE **out, char **tmp_path, oc_error *err);
-OC_NODISCARD oc_status rejects_close(FILE *f, const char *tmp_path, const char *path, oc_error *err);
+/* Opens the rejects file `path` (NULL: none), created 0600 under a
+ * temporary name and renamed into place by reject_policy_close(). */
+OC_NODISCARD oc_status reject_policy_open(reject_policy *pol, const char *path, oc_error *err);
+/* Flushes and renames the rejects file into place (also after a data
+ * error: the rejects explain it).  An error is recorded in err only if
+ * none is there yet.  Returns err->code. */
+oc_status reject_policy_close(reject_policy *pol, oc_error *err);
+/* After a system failure: removes the temporary file.  Accepts a closed policy. */
+void reject_policy_discard(reject_policy *pol);
 
 /* Checks the percentage limit after all datasets. */
 OC_NODISCARD oc_status reject_policy_check(const reject_policy *pol, oc_error *err);

@@ -498,10 +498,9 @@ int cmd_run(int argc, char **argv)
     const char *out_dir = NULL, *rej_path = NULL;
     int c, dry = 0, quiet = 0, rc = 0;
     size_t i, f, k;
-    reject_policy pol = {0, -1, -1.0, NULL, 0, 0, 0};
+    reject_policy pol = {0, -1, -1.0, NULL, NULL, NULL, 0, 0, 0};
     pipe_t p;
     oc_error err;
-    char *rej_tmp = NULL;
     release *rel = NULL;
     oc_buf head;
     uint64_t nrej = 0;
@@ -558,17 +557,24 @@ int cmd_run(int argc, char **argv)
             rc = cli_fail(&err);
             goto done;
         }
-    if (rej_path && rejects_open(rej_path, &pol.out, &rej_tmp, &err) != OC_OK) {
+    if (reject_policy_open(&pol, rej_path, &err) != OC_OK) {
         rc = cli_fail(&err);
         goto done;
     }
     for (i = 0; i < p.nds; i++) {
-        cube *cubes[256];
+        cube **cubes = oc_calloc(p.ntbl, sizeof *cubes);
         size_t n = 0;
-        for (k = 0; k < p.ntbl && n < 256; k++)
+        oc_status st;
+        if (!cubes) {
+            oc_error_set(&err, OC_ENOMEM, "out of memory");
+            break;
+        }
+        for (k = 0; k < p.ntbl; k++)
             if (p.tbl[k].ds == (int)i)
                 cubes[n++] = p.tbl[k].cb;
-        if (pass_run(p.ds[i].s, cubes, n, p.ds[i].in, p.ds[i].ninputs, 1, &pol, &p.ds[i].res, &err) != OC_OK)
+        st = pass_run(p.ds[i].s, cubes, n, p.ds[i].in, p.ds[i].ninputs, 1, &pol, &p.ds[i].res, &err);
+        oc_free(cubes);
+        if (st != OC_OK)
             break;
         nrej += p.ds[i].res.rejected;
     }
@@ -576,12 +582,9 @@ int cmd_run(int argc, char **argv)
         oc_status pst = reject_policy_check(&pol, &err);
         (void)pst;   /* err records it */
     }
-    if (pol.out) {
-        oc_error e2;
-        oc_error_clear(&e2);
-        if (rejects_close(pol.out, rej_tmp, rej_path, &e2) != OC_OK && err.code == OC_OK)
-            err = e2;
-        pol.out = NULL;
+    {
+        oc_status cst = reject_policy_close(&pol, &err);
+        (void)cst;   /* err records it; checked below */
     }
     if (!quiet && pol.collect) {
         pass_result all;
@@ -654,11 +657,7 @@ int cmd_run(int argc, char **argv)
     if (!quiet)
         fprintf(stderr, "ocstat: release %s written to %s (%zu tables)\n", p.release, out_dir, p.ntbl);
 done:
-    if (pol.out) {
-        fclose(pol.out);
-        remove(rej_tmp);
-    }
-    oc_free(rej_tmp);
+    reject_policy_discard(&pol);
     release_free(rel);
     oc_buf_fini(&head);
     pipe_free(&p);

@@ -49,14 +49,13 @@ int cmd_validate(int argc, char **argv)
     size_t nwhere = 0, i, d, ninputs;
     int c, rc = 0;
     int64_t show = 10;
-    reject_policy pol = {1, -1, -1.0, NULL, 10, 0, 0};
+    reject_policy pol = {1, -1, -1.0, NULL, NULL, NULL, 10, 0, 0};
     schema *s = NULL;
     cube **cubes = NULL;
     oc_table **tabs = NULL;
     pass_input *inputs = NULL;
     pass_result res;
     oc_error err;
-    char *rej_tmp = NULL;
 
     oc_error_clear(&err);
     optind = 1;
@@ -115,21 +114,14 @@ int cmd_validate(int argc, char **argv)
     }
     for (i = 0; i < ninputs; i++)
         inputs[i].path = argv[optind + (int)i];
-    if (rej_path && rejects_open(rej_path, &pol.out, &rej_tmp, &err) != OC_OK) {
+    if (reject_policy_open(&pol, rej_path, &err) != OC_OK) {
         rc = cli_fail(&err);
         goto done;
     }
-    if (pass_run(s, cubes, s->ndims, inputs, ninputs, 1, &pol, &res, &err) != OC_OK) {
+    if (pass_run(s, cubes, s->ndims, inputs, ninputs, 1, &pol, &res, &err) != OC_OK ||
+        reject_policy_close(&pol, &err) != OC_OK) {
         rc = cli_fail(&err);
         goto done;
-    }
-    if (pol.out) {
-        oc_status st = rejects_close(pol.out, rej_tmp, rej_path, &err);
-        pol.out = NULL;
-        if (st != OC_OK) {
-            rc = cli_fail(&err);
-            goto done;
-        }
     }
     for (d = 0; d < s->ndims; d++) {
         tab_accounting acct;
@@ -186,11 +178,7 @@ int cmd_validate(int argc, char **argv)
     }
     rc = res.rejected ? 1 : 0;
 done:
-    if (pol.out) {
-        fclose(pol.out);
-        remove(rej_tmp);
-    }
-    oc_free(rej_tmp);
+    reject_policy_discard(&pol);
     for (d = 0; s && d < s->ndims; d++) {
         if (tabs)
             table_free(tabs[d]);

@@ -168,14 +168,21 @@ static oc_status read_ring(oc_source *s, unsigned char *buf, size_t cap, size_t 
     return OC_OK;
 }
 
+static ssize_t read_fd(int fd, void *buf, size_t cap)
+{
+    ssize_t r;
+    do
+        r = read(fd, buf, cap);
+    while (r < 0 && errno == EINTR);
+    return r;
+}
+
 static oc_status fill(oc_source *s, oc_error *err)
 {
     ssize_t r;
     if (s->raw_pos < s->raw_len || s->eof)
         return OC_OK;
-    do
-        r = read(s->fd, s->raw, RAW_CAP);
-    while (r < 0 && errno == EINTR);
+    r = read_fd(s->fd, s->raw, RAW_CAP);
     if (r < 0) {
         oc_error_at(err, s->path, 0, 0);
         return oc_error_sys(err, "read error");
@@ -222,10 +229,7 @@ oc_status src_open(const char *path, unsigned flags, oc_source **out, oc_error *
     }
     /* Need two bytes to decide; a one-byte first read is possible on a pipe. */
     while (!s->eof && s->raw_len < 2) {
-        ssize_t r;
-        do
-            r = read(s->fd, s->raw + s->raw_len, RAW_CAP - s->raw_len);
-        while (r < 0 && errno == EINTR);
+        ssize_t r = read_fd(s->fd, s->raw + s->raw_len, RAW_CAP - s->raw_len);
         if (r < 0) {
             oc_error_at(err, path, 0, 0);
             st = oc_error_sys(err, "read error");
@@ -263,10 +267,7 @@ static oc_status read_plain(oc_source *s, unsigned char *buf, size_t cap, size_t
     oc_status st;
     if (s->raw_pos == s->raw_len && !s->eof && cap >= RAW_CAP) {
         /* nothing buffered: read straight into the caller's buffer */
-        ssize_t r;
-        do
-            r = read(s->fd, buf, cap);
-        while (r < 0 && errno == EINTR);
+        ssize_t r = read_fd(s->fd, buf, cap);
         if (r < 0) {
             oc_error_at(err, s->path, 0, 0);
             return oc_error_sys(err, "read error");

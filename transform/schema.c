@@ -263,22 +263,30 @@ static oc_status read_table_file(const char *path, table_file *t, oc_sha256 *sha
     return st;
 }
 
+/* Reads the CSV file a schema key names (`what: PATH`, relative to the
+ * schema).  *path is owned by the caller; t must be freed even on error. */
+static oc_status read_named_file(schema *s, const oc_ynode *node, const char *what, table_file *t,
+                                 char **path, oc_sha256 *sha, oc_error *err)
+{
+    memset(t, 0, sizeof *t);
+    if (node->kind != OC_YSCALAR || node->len == 0)
+        return oc_yerror(err, node, s->path, OC_ECONFIG, "%s must be a file path", what);
+    *path = oc_path_join_dir(s->path, node->str);
+    if (!*path)
+        return nomem(err);
+    return read_table_file(*path, t, sha, err);
+}
+
 /* ---------- columns ---------- */
 
 static oc_status load_code_list(schema *s, sch_column *c, const oc_ynode *node, oc_sha256 *sha,
                                 oc_error *err)
 {
     table_file t;
-    char *path;
+    char *path = NULL;
     int from, to, code, label;
     size_t r;
-    oc_status st;
-    if (node->kind != OC_YSCALAR || node->len == 0)
-        return oc_yerror(err, node, s->path, OC_ECONFIG, "codelist must be a file path");
-    path = oc_path_join_dir(s->path, node->str);
-    if (!path)
-        return nomem(err);
-    st = read_table_file(path, &t, sha, err);
+    oc_status st = read_named_file(s, node, "codelist", &t, &path, sha, err);
     if (st != OC_OK)
         goto out;
     from = head_index(&t, "from");
@@ -524,16 +532,10 @@ static oc_status load_bands(schema *s, sch_dim *d, const sch_column *c, const oc
                             oc_sha256 *sha, oc_error *err)
 {
     table_file t;
-    char *path;
+    char *path = NULL;
     int ci, li, hi, lab;
     size_t r;
-    oc_status st;
-    if (node->kind != OC_YSCALAR || node->len == 0)
-        return oc_yerror(err, node, s->path, OC_ECONFIG, "bands must be a file path");
-    path = oc_path_join_dir(s->path, node->str);
-    if (!path)
-        return nomem(err);
-    st = read_table_file(path, &t, sha, err);
+    oc_status st = read_named_file(s, node, "bands", &t, &path, sha, err);
     if (st != OC_OK)
         goto out;
     ci = head_index(&t, "code");
