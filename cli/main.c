@@ -262,7 +262,8 @@ int cmd_tabulate(int argc, char **argv)
         rc = cli_fail(&err);
         goto done;
     }
-    if (pass_run(s, &cb, 1, inputs, (size_t)(argc - optind), 0, &pol, &res, &err) == OC_OK) {
+    if (pass_run(s, &cb, 1, inputs, (size_t)(argc - optind), (!quiet && isatty(STDERR_FILENO)) ? PASS_PROGRESS : 0,
+                 &pol, &res, &err) == OC_OK) {
         oc_status pst = reject_policy_check(&pol, &err);
         (void)pst;   /* recorded in err */
     }

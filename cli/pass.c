@@ -22,6 +22,8 @@ struct ctx {
     pass_result   *res;
     int            bound;     /* header seen for this input */
     oc_error       rerr;      /* reject reason of the current record */
+    int            progress;  /* print a progress line */
+    int            shown;     /* a progress line is on the screen */
 };
 
 static void csv_quote(FILE *f, const char *p, size_t n)
@@ -110,6 +112,10 @@ static oc_status on_row(void *vc, const oc_row *row, oc_error *err)
     c->res->read++;
     c->in->read++;
     c->pol->read++;
+    if (c->progress && (c->in->read & ((1u << 20) - 1)) == 0) {
+        fprintf(stderr, "\rocstat: %s: %llu rows read", c->in->path, (unsigned long long)c->in->read);
+        c->shown = 1;
+    }
     if (c->rerr.code != OC_OK)          /* cleared only after a reject: it is large */
         oc_error_clear(&c->rerr);
     st = schema_recode(c->s, row, c->codes, &w, &why, &c->rerr);
@@ -129,7 +135,7 @@ static oc_status on_row(void *vc, const oc_row *row, oc_error *err)
     return OC_OK;
 }
 
-oc_status pass_run(schema *s, cube **cubes, size_t ncubes, pass_input *inputs, size_t ninputs, int hash,
+oc_status pass_run(schema *s, cube **cubes, size_t ncubes, pass_input *inputs, size_t ninputs, unsigned flags,
                    reject_policy *pol, pass_result *res, oc_error *err)
 {
     struct ctx c;
@@ -144,6 +150,7 @@ oc_status pass_run(schema *s, cube **cubes, size_t ncubes, pass_input *inputs, s
     c.ncubes = ncubes;
     c.pol = pol;
     c.res = res;
+    c.progress = (flags & PASS_PROGRESS) != 0;
     c.codes = oc_calloc(s->ndims ? s->ndims : 1, sizeof *c.codes);
     if (!c.codes)
         return oc_error_set(err, OC_ENOMEM, "out of memory");
@@ -155,7 +162,7 @@ oc_status pass_run(schema *s, cube **cubes, size_t ncubes, pass_input *inputs, s
         csvr *r;
         c.in = &inputs[k];
         c.bound = 0;
-        st = src_open(inputs[k].path, hash ? OC_SRC_HASH : 0, &src, err);
+        st = src_open(inputs[k].path, (flags & PASS_HASH) ? OC_SRC_HASH : 0, &src, err);
         if (st != OC_OK)
             break;
         r = csvr_new(&opt, inputs[k].path, on_row, &c);
@@ -176,6 +183,10 @@ oc_status pass_run(schema *s, cube **cubes, size_t ncubes, pass_input *inputs, s
             src_sha256(src, inputs[k].sha256);
         csvr_free(r);
         src_close(src);
+        if (c.shown) {
+            fprintf(stderr, "\rocstat: %s: %llu rows read\n", inputs[k].path, (unsigned long long)inputs[k].read);
+            c.shown = 0;
+        }
     }
     oc_free(c.codes);
     return st;

@@ -42,9 +42,12 @@ typedef struct pass_result {
     uint64_t by_reason[SCH_R_COUNT_];
 } pass_result;
 
+#define PASS_HASH     1u   /* SHA-256 of every input (for the manifest) */
+#define PASS_PROGRESS 2u   /* a progress line on stderr (the caller checks it is a terminal) */
+
 /* Reads every input (paths, "-" = stdin) into the cubes. */
 OC_NODISCARD oc_status pass_run(schema *s, cube **cubes, size_t ncubes, pass_input *inputs,
-                                size_t ninputs, int hash, reject_policy *pol, pass_result *res,
+                                size_t ninputs, unsigned flags, reject_policy *pol, pass_result *res,
                                 oc_error *err);
 
 /* Opens the rejects file `path` (NULL: none), created 0600 under a

@@ -572,7 +572,8 @@ int cmd_run(int argc, char **argv)
         for (k = 0; k < p.ntbl; k++)
             if (p.tbl[k].ds == (int)i)
                 cubes[n++] = p.tbl[k].cb;
-        st = pass_run(p.ds[i].s, cubes, n, p.ds[i].in, p.ds[i].ninputs, 1, &pol, &p.ds[i].res, &err);
+        st = pass_run(p.ds[i].s, cubes, n, p.ds[i].in, p.ds[i].ninputs,
+                      PASS_HASH | ((!quiet && isatty(STDERR_FILENO)) ? PASS_PROGRESS : 0), &pol, &p.ds[i].res, &err);
         oc_free(cubes);
         if (st != OC_OK)
             break;

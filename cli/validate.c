@@ -9,6 +9,7 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "cube.h"
@@ -118,7 +119,8 @@ int cmd_validate(int argc, char **argv)
         rc = cli_fail(&err);
         goto done;
     }
-    if (pass_run(s, cubes, s->ndims, inputs, ninputs, 1, &pol, &res, &err) != OC_OK ||
+    if (pass_run(s, cubes, s->ndims, inputs, ninputs, PASS_HASH | (isatty(STDERR_FILENO) ? PASS_PROGRESS : 0), &pol,
+                 &res, &err) != OC_OK ||
         reject_policy_close(&pol, &err) != OC_OK) {
         rc = cli_fail(&err);
         goto done;
