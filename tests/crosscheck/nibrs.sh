@@ -5,7 +5,7 @@
 #   tests/crosscheck/nibrs.sh OCSTAT REPO_ROOT
 #
 # 1. Runs `OCSTAT run REPO_ROOT/examples/nibrs-dc-2021/release.yaml --out TMP/rel --quiet`.
-# 2. Recounts every cell of OFF_SEX_AGE, VIC_SEX_AGE and VIC_SEX_AGE_STATUS,
+# 2. Recounts every cell of OFF_SEX_AGE, VIC_SEX_AGE, VIC_SEX_AGE_STATUS and VIC_SEX_AGE_DETAIL,
 #    _T margins included, straight from the gzip inputs.  No ocstat code is
 #    used: the rules below are transcribed by hand from offenders.yaml,
 #    victims.yaml and release.yaml (the band limits are read from the band
@@ -52,10 +52,11 @@ rc=0
 
 # ---------------------------------------------------------------------------
 # The rules, from the example's configuration:
-#   release.yaml: every table has totals: true and protect: {min_count: 3};
+#   release.yaml: every table has totals: true and protect: {min_count: 5};
 #     OFF_SEX_AGE         offenders where OFFENDER=KNOWN,  by YEAR, SEX, AGE
 #     VIC_SEX_AGE         victims   where VICTIM_TYPE=PERSON, by YEAR, SEX, AGE
 #     VIC_SEX_AGE_STATUS  victims   where VICTIM_TYPE=PERSON, by YEAR, SEX, AGE_STATUS
+#     VIC_SEX_AGE_DETAIL  victims   where VICTIM_TYPE=PERSON, by YEAR, SEX, AGE_DETAIL (UN-CTS bands)
 #     output: agency OCSTAT, version "1.0"
 #   offenders.yaml:
 #     data_year        integer 1991..2100                       -> YEAR
@@ -70,7 +71,7 @@ rc=0
 #     sex_code         M->M F->F U->_U X->_Z                    -> SEX (M, F, _U, _Z)
 # Any other value would be a reject, and ocstat stops at the first reject,
 # so the recount treats one as a difference.
-MIN_COUNT=3
+MIN_COUNT=5
 AGENCY=OCSTAT
 VERSION=1.0
 
@@ -343,6 +344,7 @@ check_table() { # table kind input agebands agedim
 check_table OFF_SEX_AGE        offenders NIBRS_OFFENDER.csv.gz "$bands/age-iccs.csv"        AGE
 check_table VIC_SEX_AGE        victims   NIBRS_VICTIM.csv.gz   "$bands/age-iccs.csv"        AGE
 check_table VIC_SEX_AGE_STATUS victims   NIBRS_VICTIM.csv.gz   "$bands/age-child-adult.csv" AGE_STATUS
+check_table VIC_SEX_AGE_DETAIL victims   NIBRS_VICTIM.csv.gz   "$bands/age-uncts-homicide.csv" AGE_DETAIL
 
 # ---------------------------------------------------------------------------
 # manifest.json
@@ -391,7 +393,7 @@ for f in "$rel"/* "$rel"/.[!.]*; do
     awk -v n="$name" '$1 == n { found = 1 } END { exit !found }' "$tmp/files.lst" ||
         note "$name is in the release but not in manifest.json"
 done
-for t in OFF_SEX_AGE VIC_SEX_AGE VIC_SEX_AGE_STATUS; do
+for t in OFF_SEX_AGE VIC_SEX_AGE VIC_SEX_AGE_STATUS VIC_SEX_AGE_DETAIL; do
     awk -v n="$t.csv" '$1 == n { found = 1 } END { exit !found }' "$tmp/files.lst" ||
         note "manifest.json does not list $t.csv"
 done
@@ -437,7 +439,7 @@ on {
     for (i = 1; i < n; i += 2) v[f[i]] = f[i + 1]
     print v["id"], v["cells"], v["primary_suppressed"], v["rows_read"], v["rows_counted"], v["rows_filtered"], v["rows_rejected"]
 }' "$man" > "$tmp/tables.lst"
-[[ $(wc -l < "$tmp/tables.lst") -eq 3 ]] || note "manifest.json: expected 3 tables, found $(wc -l < "$tmp/tables.lst")"
+[[ $(wc -l < "$tmp/tables.lst") -eq 4 ]] || note "manifest.json: expected 4 tables, found $(wc -l < "$tmp/tables.lst")"
 while read -r id cells prim rread rcount rfilt rrej; do
     if [[ -z ${STATS[$id]+x} ]]; then note "manifest.json lists an unknown table $id"; continue; fi
     read -r want_read want_count want_filt <<< "${STATS[$id]}"
