@@ -42,10 +42,6 @@
  *
  * Errors (OC_EDATA) are expected; a crash, leak, hang or abort() is a bug.
  * -DFUZZ_CSV_NO_ORACLE drops the libcsv comparison.
- * -DFUZZ_TOLERATE_KNOWN_BUGS masks the csv_reader.c bugs listed in
- * README.md (payloads with a CR not followed by LF skip the oracle and raw
- * checks; OC_EDATA is accepted for an injected allocation failure), so a
- * fuzzing campaign can look for new ones until those are fixed.
  */
 #define _POSIX_C_SOURCE 200809L
 
@@ -75,7 +71,6 @@ typedef struct run {
     uint64_t            hashes[MAX_HASHES];
     uint64_t            content;     /* hash over fields and lines only (oracle) */
     uint64_t            stop_after;  /* 0 = never */
-    int                 check_raw;
     unsigned            sink;        /* keeps the byte reads alive */
 } run;
 
@@ -131,7 +126,7 @@ static oc_status on_row(void *ctx, const oc_row *row, oc_error *err)
         c = fnv(c, f->ptr, f->len);
         flen += f->len;
     }
-    if (r->check_raw && flen > row->raw_len)
+    if (flen > row->raw_len)
         abort();                                  /* fields not taken from raw */
     c = fnv_u64(c, row->nfields);
     c = fnv_u64(c, row->line);
@@ -248,12 +243,6 @@ typedef struct outcome {
     uint64_t  lines, records;
 } outcome;
 
-static int check_raw = 1;
-#ifdef FUZZ_TOLERATE_KNOWN_BUGS
-static const int tolerate_known = 1;
-#else
-static const int tolerate_known = 0;
-#endif
 
 static void run_init(run *r, const csvr_options *opt, uint64_t stop_after)
 {
@@ -262,7 +251,6 @@ static void run_init(run *r, const csvr_options *opt, uint64_t stop_after)
     r->all = 0x84222325cbf29ce4ULL;
     r->content = 0x84222325cbf29ce4ULL;
     r->stop_after = stop_after;
-    r->check_raw = check_raw;
 }
 
 /* Feeds p[0..n) in the pieces listed in cuts (ascending offsets into p;
@@ -367,6 +355,7 @@ static void run_source(const csvr_options *opt, uint64_t stop_after, const uint8
     run_init(&o.rows, opt, stop_after);
     oc_error_clear(&o.err);
     o.st = src_open(tmp_path, OC_SRC_HASH, &src, &o.err);
+    unlink(tmp_path);                /* open already: nothing left behind */
     if (o.st != OC_OK)
         return;
     cr = csvr_new(opt, tmp_path, on_row, &o.rows);
@@ -375,8 +364,6 @@ static void run_source(const csvr_options *opt, uint64_t stop_after, const uint8
         return;
     }
     o.rows.reader = cr;
-    if (tolerate_known && src_is_gzip(src))
-        o.rows.check_raw = 0;          /* the decoded bytes may hold a bare CR */
     o.st = csvr_read_source(cr, src, &o.err);
     o.lines = csvr_lines(cr);
     o.records = csvr_records(cr);
@@ -418,18 +405,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     uint64_t stop_after = 0;
     unsigned long fail_after = 0;
     outcome one, many;
-    int do_oracle = 1;
 
     for (i = 0; i < 4 && i < size; i++)
         hdr[i] = data[i];
     p = size > 4 ? data + 4 : data + size;
     n = size > 4 ? size - 4 : 0;
-#ifdef FUZZ_TOLERATE_KNOWN_BUGS
-    for (i = 0; i < n; i++)
-        if (p[i] == '\r' && (i + 1 == n || p[i + 1] != '\n'))
-            break;
-    check_raw = do_oracle = i == n;
-#endif
 
     csvr_options_default(&opt);
     opt.delim = delims[hdr[0] & 3];
@@ -472,7 +452,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     check_outcome(&many);
     /* An injected allocation failure may only turn a run into OC_ENOMEM:
      * if the input reads fine, any other error misreports it. */
-    if (fail_after && one.st == OC_OK && many.st != OC_OK && many.st != OC_ENOMEM && !tolerate_known) {
+    if (fail_after && one.st == OC_OK && many.st != OC_OK && many.st != OC_ENOMEM) {
         fprintf(stderr, "allocation failure reported as status %d (\"%s\")\n", (int)many.st, many.err.msg);
         abort();
     }
@@ -484,9 +464,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         abort();
     }
 
-    (void)do_oracle;
 #ifndef FUZZ_CSV_NO_ORACLE
-    if (!stop_after && n <= opt.max_record && do_oracle) {
+    if (!stop_after && n <= opt.max_record) {
         oracle o;
         int orc = oracle_run(&opt, p, n, &o);
         if (!o.over_limit &&

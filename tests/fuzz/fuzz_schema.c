@@ -10,13 +10,16 @@
  *   part 2  (optional) data records appended after a header line built
  *           from the schema's column names
  *
- * DIR is /tmp/ocstat-fuzz-schema-PID, created on the first input and
- * removed at exit.  It also holds fixed files a schema can name (see
+ * DIR is /tmp/ocstat-fuzz-schema-PID, created on the first input that is
+ * loaded and removed at exit (not after a crash).  It also holds fixed files a schema can name (see
  * fixed_files[]).  A schema whose YAML holds any scalar starting with '/'
  * or containing ".." is parsed but not loaded, so no input makes the
  * target read files outside DIR (a fifo or /dev/stdin would hang it).
  * If part 0 starts with "#!oom N" (a YAML comment), the schema is loaded
- * once normally and once with allocation N failing (oc_mem_fail_after).
+ * once normally and once with allocation N failing (oc_mem_fail_after);
+ * "#!oom *" loads it once with each allocation failing in turn (with
+ * growing steps unless OC_FUZZ_REPLAY is set in the environment, as
+ * replay_main.c does).
  *
  * What runs:
  *   1. oc_yaml_parse() on the whole input and on part 0; the tree is walked
@@ -34,8 +37,7 @@
  * its dimension; on reject a reason is set; a loaded schema's dimension
  * codes are found again by dim_find() and dim_output_order() gives a
  * permutation; an allocation failure is reported as OC_ENOMEM when the
- * schema loads fine without it.  -DFUZZ_TOLERATE_KNOWN_BUGS skips the
- * last check (README.md lists the known bugs).
+ * schema loads fine without it.
  */
 #define _POSIX_C_SOURCE 200809L
 
@@ -56,15 +58,10 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#ifdef FUZZ_TOLERATE_KNOWN_BUGS
-static const int tolerate_known = 1;
-#else
-static const int tolerate_known = 0;
-#endif
-
 #define MARKER     "\n#@@\n"
 #define MAX_ROWS   2000       /* records of part 2 that are recoded */
 #define MAX_VALUES 8          /* derived records per input */
+#define FAIL_ALL   (~0UL)     /* "#!oom *": fail each allocation in turn */
 
 /* ---------- the scratch directory ---------- */
 
@@ -96,8 +93,6 @@ static void cleanup(void)
 {
     char p[160];
     size_t i;
-    if (!dir[0])
-        return;
     for (i = 0; i < sizeof fixed_files / sizeof fixed_files[0]; i++) {
         path_in_dir(p, sizeof p, fixed_files[i].name);
         unlink(p);
@@ -119,12 +114,13 @@ static int write_file(const char *path, const void *p, size_t n)
     return ok ? 0 : -1;
 }
 
-static int setup(void)
+static void setup(void)
 {
+    static int registered;
     size_t i;
     char p[160];
     if (dir[0])
-        return 0;
+        return;
     snprintf(dir, sizeof dir, "/tmp/ocstat-fuzz-schema-%ld", (long)getpid());
     if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
         fprintf(stderr, "fuzz_schema: cannot create %s\n", dir);
@@ -137,8 +133,9 @@ static int setup(void)
         if (write_file(p, fixed_files[i].text, strlen(fixed_files[i].text)) != 0)
             abort();
     }
-    atexit(cleanup);
-    return 0;
+    if (!registered)
+        atexit(cleanup);
+    registered = 1;
 }
 
 /* ---------- small helpers ---------- */
@@ -632,18 +629,64 @@ static oc_status load(schema **out, unsigned long fail_after, oc_error *err)
     return st;
 }
 
+/* Loads the schema with allocation n failing; returns its status. */
+static oc_status load_failing(unsigned long n, oc_status normal)
+{
+    schema *s2 = NULL;
+    oc_error err2;
+    oc_status st2 = load(&s2, n, &err2);
+    if (normal == OC_OK && st2 != OC_OK && st2 != OC_ENOMEM) {
+        fprintf(stderr, "allocation %lu failing reported as status %d (\"%s\")\n", n, (int)st2, err2.msg);
+        abort();
+    }
+    schema_free(s2);
+    return st2;
+}
+
+/* Loads DIR/schema.yaml (written by the caller) and, if it loads, binds
+ * and recodes records.  fail_after: see FAIL_ALL. */
+static void schema_run(unsigned long fail_after, const uint8_t *body, size_t blen)
+{
+    schema *s = NULL;
+    oc_error err;
+    oc_status st = load(&s, 0, &err);
+    if (fail_after == FAIL_ALL) {
+        /* allocation 1, 2, 3, ... fails in turn, until 20 loads in a row
+         * succeed (the failing allocation is past the last one).  Under
+         * libFuzzer the steps grow (1 + n/8) to keep inputs fast; the
+         * replay driver (OC_FUZZ_REPLAY set) tries every one. */
+        unsigned long n, ok = 0;
+        int every = getenv("OC_FUZZ_REPLAY") != NULL;
+        for (n = 1; n < 20000 && ok < 20; n += every ? 1 : 1 + n / 8)
+            ok = load_failing(n, st) == OC_OK ? ok + 1 : 0;
+    } else if (fail_after)
+        load_failing(fail_after, st);
+    if (st != OC_OK)
+        return;
+
+    if (s->ncols < 1 || s->ndims < 1 || strlen(s->sha256) != 64 || !s->dataset)
+        abort();
+    check_dims(s);
+    {
+        uint32_t *codes = malloc(s->ndims * sizeof *codes);
+        if (!codes)
+            abort();
+        direct_rows(s, codes);
+        csv_pass(s, codes, body, blen);
+        free(codes);
+    }
+    check_dims(s);
+    schema_free(s);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     const uint8_t *m0, *m1 = NULL, *yaml = data, *tcsv = NULL, *body = NULL;
     size_t ylen = size, tlen = 0, blen = 0;
     unsigned long fail_after = 0;
-    schema *s = NULL;
-    oc_error err;
-    oc_status st;
     uint64_t h = 0x9E3779B97F4A7C15ULL;
     size_t i;
 
-    setup();
     for (i = 0; i < size; i++)
         h = (h ^ data[i]) * 0x100000001b3ULL;
     rng_state = h | 1;
@@ -664,6 +707,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (ylen > 7 && memcmp(yaml, "#!oom ", 6) == 0) {
         for (i = 6; i < ylen && i < 12 && yaml[i] >= '0' && yaml[i] <= '9'; i++)
             fail_after = fail_after * 10 + (unsigned long)(yaml[i] - '0');
+        if (yaml[6] == '*')
+            fail_after = FAIL_ALL;
     }
 
     /* 1. YAML alone */
@@ -672,40 +717,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;             /* could name a file outside dir */
 
     /* 2. schema */
-    if (write_file(schema_path, yaml, ylen) != 0)
-        abort();
-    if (tcsv) {
-        if (write_file(tfile_path, tcsv, tlen) != 0)
+    setup();
+    if (write_file(schema_path, yaml, ylen) != 0) {
+        dir[0] = '\0';              /* removed under our feet: make it again */
+        setup();
+        if (write_file(schema_path, yaml, ylen) != 0)
             abort();
-    } else
-        unlink(tfile_path);
-
-    st = load(&s, 0, &err);
-    if (fail_after) {
-        schema *s2 = NULL;
-        oc_error err2;
-        oc_status st2 = load(&s2, fail_after, &err2);
-        if (st == OC_OK && st2 != OC_OK && st2 != OC_ENOMEM && !tolerate_known) {
-            fprintf(stderr, "allocation failure reported as status %d (\"%s\")\n", (int)st2, err2.msg);
-            abort();
-        }
-        schema_free(s2);
     }
-    if (st != OC_OK)
-        return 0;
-
-    if (s->ncols < 1 || s->ndims < 1 || strlen(s->sha256) != 64 || !s->dataset)
+    if (tcsv && write_file(tfile_path, tcsv, tlen) != 0)
         abort();
-    check_dims(s);
-    {
-        uint32_t *codes = malloc(s->ndims * sizeof *codes);
-        if (!codes)
-            abort();
-        direct_rows(s, codes);
-        csv_pass(s, codes, body, blen);
-        free(codes);
-    }
-    check_dims(s);
-    schema_free(s);
+    schema_run(fail_after, body, blen);
+    unlink(tfile_path);
     return 0;
 }

@@ -10,7 +10,8 @@
  * only).  Every input is copied into a buffer of exactly its size, so a
  * sanitizer build catches reads past the end.  The target signals a bug by
  * crashing or aborting; the driver prints "replayed N inputs" and exits 0
- * when every input ran.  An argument that cannot be read, or no input at
+ * when every input ran.  It sets OC_FUZZ_REPLAY=1 in the environment so a
+ * target can run checks too slow for fuzzing.  An argument that cannot be read, or no input at
  * all, exits 1 so a wrong path cannot make the test pass vacuously.
  */
 #define _POSIX_C_SOURCE 200809L
@@ -139,6 +140,9 @@ int main(int argc, char **argv)
     int i, rc = 0;
     const char *v = getenv("REPLAY_VERBOSE");
     verbose = v && v[0] && strcmp(v, "0") != 0;
+    /* tells a target it runs under this driver: it may then do the slow,
+     * exhaustive checks it skips while fuzzing (fuzz_schema's "#!oom *") */
+    setenv("OC_FUZZ_REPLAY", "1", 1);
     if (argc < 2) {
         fprintf(stderr, "usage: %s FILE|DIR...\n", argv[0]);
         return 2;
