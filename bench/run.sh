@@ -66,8 +66,12 @@ command -v gzip >/dev/null || die "gzip is required"
 
 mkdir -p "$BENCH_DIR"
 
-log "building gen"
+log "building gen and the floor programs"
 cc -std=c11 -O2 -o "$BENCH_DIR/gen" "$HERE/gen.c"
+FLOORS_OK=1
+cc -std=c11 -O2 -o "$BENCH_DIR/floor_libcsv" "$HERE/floor_libcsv.c" -lcsv 2>/dev/null &&
+    cc -std=c11 -O2 -o "$BENCH_DIR/floor_zlib" "$HERE/floor_zlib.c" -lz 2>/dev/null ||
+    { FLOORS_OK=0; log "libcsv/zlib floors not built (need libcsv-dev, zlib1g-dev)"; }
 GEN_SUM=$(sha256sum "$HERE/gen.c" | cut -c1-16)
 
 # make_data ROWS: sets DATA (plain) and DATAGZ; reuses files made by the same gen.c/seed/level
@@ -192,6 +196,10 @@ bench_size() {
     if has_tool floor; then
         measure "wc -l (floor)" plain "$rows" "$bytes" wc -l "$DATA"
         measure "zcat (floor)" gzip "$rows" "$bytes" zcat "$DATAGZ"
+        if ((FLOORS_OK)); then
+            measure "libcsv parse alone (floor)" plain "$rows" "$bytes" "$BENCH_DIR/floor_libcsv" "$DATA"
+            measure "zlib inflate alone (floor)" gzip "$rows" "$bytes" "$BENCH_DIR/floor_zlib" "$DATAGZ"
+        fi
     fi
     if has_tool ocstat; then
         if ((OCSTAT_OK)); then

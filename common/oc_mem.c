@@ -157,6 +157,7 @@ struct oc_strmap {
     size_t          n, cap;
     struct strslot *slots;
     size_t          nslots; /* power of two */
+    unsigned        shift;  /* 64 - log2(nslots): slots are indexed by a hash's top bits */
 };
 
 static inline uint64_t key_head(const char *k, size_t len)
@@ -168,9 +169,11 @@ static inline uint64_t key_head(const char *k, size_t len)
     return v;
 }
 
+/* Short keys: one multiply (Fibonacci hashing; the table uses the top
+ * bits, which depend on every key byte).  Long keys: the full mix. */
 static inline uint64_t key_hash(const char *k, size_t len, uint64_t head)
 {
-    return len <= 8 ? oc_hash_u64(head ^ ((uint64_t)len << 59)) : oc_hash_bytes(k, len);
+    return len <= 8 ? (head ^ ((uint64_t)len << 58)) * 0x9E3779B97F4A7C15ULL : oc_hash_bytes(k, len);
 }
 
 oc_strmap *oc_strmap_new(void)
@@ -179,6 +182,7 @@ oc_strmap *oc_strmap_new(void)
     if (!m)
         return NULL;
     m->nslots = 16;
+    m->shift = 64 - 4;
     m->slots = oc_calloc(m->nslots, sizeof *m->slots);
     if (!m->slots) {
         oc_free(m);
@@ -200,9 +204,9 @@ void oc_strmap_free(oc_strmap *m)
 }
 
 /* Slot index holding k, or of the empty slot where it would go. */
-static size_t find_slot(const oc_strmap *m, const char *k, size_t len, uint64_t head, uint64_t h)
+static inline size_t find_slot(const oc_strmap *m, const char *k, size_t len, uint64_t head, uint64_t h)
 {
-    size_t mask = m->nslots - 1, i = (size_t)h & mask;
+    size_t mask = m->nslots - 1, i = (size_t)(h >> m->shift);
     for (;;) {
         const struct strslot *sl = &m->slots[i];
         if (sl->idx == 0)
@@ -241,13 +245,14 @@ int oc_strmap_get_padded(const oc_strmap *m, const char *k, size_t len, uint32_t
 static oc_status grow_slots(oc_strmap *m)
 {
     size_t ns = m->nslots * 2, i;
+    unsigned shift = m->shift - 1;
     struct strslot *slots = oc_calloc(ns, sizeof *slots);
     if (!slots)
         return OC_ENOMEM;
     for (i = 0; i < m->n; i++) {
         const struct strent *e = &m->ents[i];
         uint64_t head = key_head(e->key, e->len);
-        size_t j = (size_t)key_hash(e->key, e->len, head) & (ns - 1);
+        size_t j = (size_t)(key_hash(e->key, e->len, head) >> shift);
         while (slots[j].idx)
             j = (j + 1) & (ns - 1);
         slots[j].head = head;
@@ -257,6 +262,7 @@ static oc_status grow_slots(oc_strmap *m)
     oc_free(m->slots);
     m->slots = slots;
     m->nslots = ns;
+    m->shift = shift;
     return OC_OK;
 }
 

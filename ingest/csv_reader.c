@@ -152,10 +152,9 @@ static oc_status deliver(csvr *r, const oc_field *f, size_t nf, uint64_t line,
 
 /* ---- slow path: libcsv ---- */
 
-static void cb_field(void *s, size_t len, void *data)
+/* One field of the libcsv record: checked against the limits, copied. */
+static void add_field(csvr *r, const char *s, size_t len)
 {
-    csvr *r = data;
-    (void)s;
     if (r->cb_status != OC_OK)
         return;
     if (r->nslow >= r->opt.max_fields) {
@@ -183,6 +182,8 @@ static void cb_field(void *s, size_t len, void *data)
     }
     r->nslow++;
 }
+
+static void cb_field(void *s, size_t len, void *data) { add_field(data, s, len); }
 
 static void cb_record(int term, void *data)
 {
@@ -269,7 +270,6 @@ static oc_status slow_piece(csvr *r, const char *p, size_t n, uint64_t lineno, o
 static oc_status slow_line(csvr *r, const char *p, size_t n, uint64_t lineno, oc_error *err)
 {
     const char *end = p + n;
-    r->line_ptr = p;
     while (p < end) {
         const char *cr = memchr(p, '\r', (size_t)(end - p));
         const char *stop = cr && cr + 1 < end ? cr + 1 : end;
@@ -279,6 +279,44 @@ static oc_status slow_line(csvr *r, const char *p, size_t n, uint64_t lineno, oc
         p = stop;
     }
     return OC_OK;
+}
+
+/* A record starts on a line that needs libcsv.  When a quote comes before
+ * any CR, the fields before the one holding it are plain, so they are split
+ * here and libcsv gets the rest of the line (quoted fields are usually few
+ * and last).  Lines with a CR go to libcsv whole: a CR right after a
+ * delimiter would look like a blank line to libcsv if fed on its own. */
+static oc_status slow_start(csvr *r, const char *p, size_t n, uint64_t lineno, oc_error *err)
+{
+    const char *q = memchr(p, r->opt.quote, n), *cr = memchr(p, '\r', n), *stop, *f, *d;
+    size_t skip = 0;
+    oc_status st;
+    stop = q && (!cr || q < cr) ? q : NULL;
+    for (f = stop; f && f > p; f--)
+        if (f[-1] == r->opt.delim) {
+            skip = (size_t)(f - p);
+            break;
+        }
+    r->in_slow = 1;
+    r->slow_line = r->cur_line = lineno;
+    r->nslow = 0;
+    oc_buf_reset(&r->fbuf);
+    oc_buf_reset(&r->raw);
+    if (skip == 0)
+        return slow_line(r, p, n, lineno, err);
+    st = oc_buf_append(&r->raw, p, skip);
+    if (st != OC_OK)
+        return st == OC_ENOMEM ? oc_error_set(err, OC_ENOMEM, "out of memory")
+                               : fail(r, err, lineno, OC_EDATA, "record too long");
+    r->cb_status = OC_OK;
+    r->cb_err = err;
+    for (f = p; f < p + skip; f = d + 1) {
+        d = memchr(f, r->opt.delim, (size_t)(p + skip - f));
+        add_field(r, f, (size_t)(d - f));
+        if (r->cb_status != OC_OK)
+            return r->cb_status;
+    }
+    return slow_line(r, p + skip, n - skip, lineno, err);
 }
 
 /* ---- fast path: no quote, no inner CR ---- */
@@ -340,6 +378,7 @@ static size_t fast_split(csvr *r, const char *p, size_t n)
 static oc_status do_line(csvr *r, char *p, size_t n, int has_nl, uint64_t lineno, oc_error *err)
 {
     size_t m = n, nf, i;
+    r->line_ptr = p;   /* byte offsets in libcsv messages count from here */
     if (r->in_slow)
         return slow_line(r, p, n + (size_t)has_nl, lineno, err);
     if (m > 0 && p[m - 1] == '\r')
@@ -348,7 +387,7 @@ static oc_status do_line(csvr *r, char *p, size_t n, int has_nl, uint64_t lineno
         return OC_OK;                        /* blank line: no record */
     nf = fast_split(r, p, m);
     if (nf == 0)
-        return slow_line(r, p, n + (size_t)has_nl, lineno, err);
+        return slow_start(r, p, n + (size_t)has_nl, lineno, err);
     if (nf == (size_t)-1) {
         char msg[96];
         snprintf(msg, sizeof msg, "more than %zu fields in a record", r->opt.max_fields);
