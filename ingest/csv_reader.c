@@ -152,6 +152,20 @@ static oc_status deliver(csvr *r, const oc_field *f, size_t nf, uint64_t line,
 
 /* ---- slow path: libcsv ---- */
 
+/* Appends to a buffer of the current libcsv record (its fields or its raw
+ * text); past the record limit or out of memory, an error in err. */
+static oc_status record_append(csvr *r, oc_buf *b, const void *p, size_t n, oc_error *err)
+{
+    char m[96];
+    oc_status st = oc_buf_append(b, p, n);
+    if (st == OC_OK)
+        return OC_OK;
+    if (st == OC_ENOMEM)
+        return oc_error_set(err, OC_ENOMEM, "out of memory");
+    snprintf(m, sizeof m, "record longer than %zu bytes (unterminated quote?)", r->opt.max_record);
+    return fail(r, err, r->slow_line, OC_EDATA, m);
+}
+
 /* One field of the libcsv record: checked against the limits, copied. */
 static void add_field(csvr *r, const char *s, size_t len)
 {
@@ -170,17 +184,9 @@ static void add_field(csvr *r, const char *s, size_t len)
         return;
     }
     r->foff[r->nslow] = r->fbuf.len;
-    switch (oc_buf_append(&r->fbuf, s, len)) {
-    case OC_OK:
-        break;
-    case OC_ENOMEM:
-        r->cb_status = oc_error_set(r->cb_err, OC_ENOMEM, "out of memory");
-        return;
-    default:
-        r->cb_status = fail(r, r->cb_err, r->slow_line, OC_EDATA, "record too long");
-        return;
-    }
-    r->nslow++;
+    r->cb_status = record_append(r, &r->fbuf, s, len, r->cb_err);
+    if (r->cb_status == OC_OK)
+        r->nslow++;
 }
 
 static void cb_field(void *s, size_t len, void *data) { add_field(data, s, len); }
@@ -194,16 +200,9 @@ static void cb_record(int term, void *data)
         return;
     r->foff[r->nslow] = r->fbuf.len;
     /* OC_ROW_PAD readable bytes after the last field (see oc_row.h) */
-    switch (oc_buf_append(&r->fbuf, "\0\0\0\0\0\0\0\0", OC_ROW_PAD)) {
-    case OC_OK:
-        break;
-    case OC_ENOMEM:
-        r->cb_status = oc_error_set(r->cb_err, OC_ENOMEM, "out of memory");
+    r->cb_status = record_append(r, &r->fbuf, "\0\0\0\0\0\0\0\0", OC_ROW_PAD, r->cb_err);
+    if (r->cb_status != OC_OK)
         return;
-    default:
-        r->cb_status = fail(r, r->cb_err, r->slow_line, OC_EDATA, "record too long");
-        return;
-    }
     for (i = 0; i < r->nslow; i++) {
         r->fields[i].ptr = r->fbuf.data + r->foff[i];
         r->fields[i].len = r->foff[i + 1] - r->foff[i];
@@ -233,14 +232,9 @@ static oc_status slow_piece(csvr *r, const char *p, size_t n, uint64_t lineno, o
         oc_buf_reset(&r->raw);
     }
     r->cur_line = lineno;
-    st = oc_buf_append(&r->raw, p, n);
-    if (st != OC_OK) {
-        char m[96];
-        if (st == OC_ENOMEM)
-            return oc_error_set(err, OC_ENOMEM, "out of memory");
-        snprintf(m, sizeof m, "record longer than %zu bytes (unterminated quote?)", r->opt.max_record);
-        return fail(r, err, r->slow_line, OC_EDATA, m);
-    }
+    st = record_append(r, &r->raw, p, n, err);
+    if (st != OC_OK)
+        return st;
     r->cb_status = OC_OK;
     r->cb_err = err;
     got = csv_parse(&r->p, p, n, cb_field, cb_record, r);
@@ -304,10 +298,9 @@ static oc_status slow_start(csvr *r, const char *p, size_t n, uint64_t lineno, o
     oc_buf_reset(&r->raw);
     if (skip == 0)
         return slow_line(r, p, n, lineno, err);
-    st = oc_buf_append(&r->raw, p, skip);
+    st = record_append(r, &r->raw, p, skip, err);
     if (st != OC_OK)
-        return st == OC_ENOMEM ? oc_error_set(err, OC_ENOMEM, "out of memory")
-                               : fail(r, err, lineno, OC_EDATA, "record too long");
+        return st;
     r->cb_status = OC_OK;
     r->cb_err = err;
     for (f = p; f < p + skip; f = d + 1) {
