@@ -633,6 +633,7 @@ void table_free(oc_table *t)
         }
         oc_free(t->dims[i].codes);
         oc_free(t->dims[i].labels);
+        oc_free(t->dims[i].parent);
         oc_free(t->dims[i].id);
     }
     oc_free(t->dims);
@@ -678,6 +679,37 @@ static char *where_text(const cube *c)
 fail:
     oc_buf_fini(&b);
     return NULL;
+}
+
+/* Parent positions of a dimension's output codes: with totals, _T (at 0)
+ * is every code's parent, or in an ICCS hierarchy the nearest ancestor
+ * present in the table. */
+static int32_t *parents(const tab_dim *d, int totals, int iccs)
+{
+    int32_t *par = oc_malloc((d->n ? d->n : 1) * sizeof *par);
+    size_t i, j;
+    if (!par)
+        return NULL;
+    for (i = 0; i < d->n; i++) {
+        const char *k = d->codes[i];
+        size_t len = strlen(k);
+        par[i] = -1;
+        if (!totals || (i == 0 && !strcmp(k, "_T")))
+            continue;
+        par[i] = 0;
+        if (!iccs)
+            continue;
+        while ((len = iccs_parent_len(k, len)) > 0) {
+            for (j = 1; j < i; j++)   /* ancestors come first (pre-order) */
+                if (strlen(d->codes[j]) == len && !memcmp(d->codes[j], k, len))
+                    break;
+            if (j < i) {
+                par[i] = (int32_t)j;
+                break;
+            }
+        }
+    }
+    return par;
 }
 
 oc_status cube_build(cube *c, const tab_accounting *ds, oc_table **out, oc_error *err)
@@ -729,6 +761,8 @@ oc_status cube_build(cube *c, const tab_accounting *ds, oc_table **out, oc_error
         t->dims[i].codes = od[i].codes;
         t->dims[i].labels = od[i].labels;
         od[i].codes = od[i].labels = NULL;
+        if (!(t->dims[i].parent = parents(&t->dims[i], c->sp.totals, c->s->dims[c->sp.by[i]].iccs)))
+            goto nomem;
     }
     /* spread every interior cell over its margins */
     for (k = 0; k < (c->dense ? c->ncells : c->cap); k++) {

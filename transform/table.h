@@ -20,10 +20,12 @@ typedef enum cell_status {
 } cell_status;
 
 typedef struct tab_dim {
-    char   *id;        /* owned */
-    size_t  n;         /* output codes */
-    char  **codes;     /* owned */
-    char  **labels;    /* owned; entries may be NULL */
+    char    *id;       /* owned */
+    size_t   n;        /* output codes */
+    char   **codes;    /* owned */
+    char   **labels;   /* owned; entries may be NULL */
+    int32_t *parent;   /* owned: position of each code's parent (its margin), -1 for
+                        * the top (_T) or when the table has no totals */
 } tab_dim;
 
 typedef struct tab_accounting {
