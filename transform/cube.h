@@ -2,9 +2,11 @@
  * cube.h - counting records into one table during the single pass over a
  * dataset, then building the finished table with its margins.
  *
- * A cube holds the interior cells actually seen, keyed by the dimensions'
- * codes packed into 64 bits, in an open-addressing hash table: memory grows
- * with the number of distinct cells, never with the number of records.
+ * A cube holds the interior cells: in a dense mixed-radix array while the
+ * dimensions' code counts keep it under 2 Mi cells (open dimensions grow
+ * their radix by half as new codes appear), else in an open-addressing hash
+ * table keyed by the codes packed into 63 bits.  Memory grows with the
+ * number of cells, never with the number of records.
  * Margins ("_T") along every dimension and along ICCS levels are derived
  * only when the table is built, so the per-record work is one filter check,
  * one pack and one hash increment.
