@@ -145,6 +145,19 @@ Test(cube, margins_and_iccs_levels_match_brute_force)
     schema_free(s);
 }
 
+/* Makes codes seen..lim-1 known to both open dimensions; returns lim. */
+static size_t add_codes_up_to(schema *s, size_t seen, size_t lim)
+{
+    for (; seen < lim; seen++) {
+        char name[16];
+        snprintf(name, sizeof name, "a%04zu", seen);
+        cr_assert_eq(oc_strmap_put(s->dims[0].codes, name, strlen(name), (uint32_t)seen, NULL), OC_OK);
+        name[0] = 'b';
+        cr_assert_eq(oc_strmap_put(s->dims[1].codes, name, strlen(name), (uint32_t)seen, NULL), OC_OK);
+    }
+    return lim;
+}
+
 Test(cube, dense_and_hash_modes_agree)
 {
     /* Two open dimensions with 1500 codes each exceed the dense limit and
@@ -180,27 +193,12 @@ Test(cube, dense_and_hash_modes_agree)
         size_t seen = 0;   /* codes become known while reading, as in a real pass */
         int was_dense = 0;
         for (k = 0; k < r.n; k++) {
-            uint32_t lim = (uint32_t)(1 + k * 1500 / r.n);
-            while (seen < lim) {
-                char name[16];
-                snprintf(name, sizeof name, "a%04zu", seen);
-                cr_assert_eq(oc_strmap_put(s->dims[0].codes, name, strlen(name), (uint32_t)seen, NULL), OC_OK);
-                name[0] = 'b';
-                cr_assert_eq(oc_strmap_put(s->dims[1].codes, name, strlen(name), (uint32_t)seen, NULL), OC_OK);
-                seen++;
-            }
+            seen = add_codes_up_to(s, seen, (size_t)(1 + k * 1500 / r.n));
             cr_assert_eq(cube_add(c, &r.codes[2 * k], 1, &err), OC_OK);
             if (k == 100)
                 was_dense = cube_is_dense(c);
         }
-        while (seen < 1500) {
-            char name[16];
-            snprintf(name, sizeof name, "a%04zu", seen);
-            cr_assert_eq(oc_strmap_put(s->dims[0].codes, name, strlen(name), (uint32_t)seen, NULL), OC_OK);
-            name[0] = 'b';
-            cr_assert_eq(oc_strmap_put(s->dims[1].codes, name, strlen(name), (uint32_t)seen, NULL), OC_OK);
-            seen++;
-        }
+        add_codes_up_to(s, seen, 1500);
         cr_assert(was_dense, "the cube should start dense");
         cr_assert_not(cube_is_dense(c), "the cube should have left the dense mode");
     }
