@@ -150,6 +150,7 @@ struct strslot {
     uint64_t head;  /* first 8 key bytes, zero-padded */
     uint32_t len;
     uint32_t idx;   /* 0 = empty, else entry index + 1 */
+    uint32_t val;   /* copy of the entry's value: a hit needs no second load */
 };
 
 struct oc_strmap {
@@ -224,7 +225,7 @@ int oc_strmap_get(const oc_strmap *m, const char *k, size_t len, uint32_t *val)
     const struct strslot *sl = &m->slots[find_slot(m, k, len, head, key_hash(k, len, head))];
     if (sl->idx == 0)
         return 0;
-    *val = m->ents[sl->idx - 1].val;
+    *val = sl->val;
     return 1;
 }
 
@@ -238,7 +239,7 @@ int oc_strmap_get_padded(const oc_strmap *m, const char *k, size_t len, uint32_t
     sl = &m->slots[find_slot(m, k, len, head, key_hash(k, len, head))];
     if (sl->idx == 0)
         return 0;
-    *val = m->ents[sl->idx - 1].val;
+    *val = sl->val;
     return 1;
 }
 
@@ -258,6 +259,7 @@ static oc_status grow_slots(oc_strmap *m)
         slots[j].head = head;
         slots[j].len = (uint32_t)e->len;
         slots[j].idx = (uint32_t)(i + 1);
+        slots[j].val = e->val;
     }
     oc_free(m->slots);
     m->slots = slots;
@@ -305,6 +307,7 @@ oc_status oc_strmap_put(oc_strmap *m, const char *k, size_t len, uint32_t val, i
     m->slots[i].head = head;
     m->slots[i].len = (uint32_t)len;
     m->slots[i].idx = (uint32_t)(m->n + 1);
+    m->slots[i].val = val;
     m->n++;
     return OC_OK;
 }
@@ -333,9 +336,19 @@ int oc_parse_i64(const char *s, size_t n, int64_t *out)
         if (n == 1)
             return -1;
     }
+    if (n - i <= 18) {   /* cannot overflow: no range check per digit */
+        for (; i < n; i++) {
+            unsigned d = (unsigned)((unsigned char)s[i] - '0');
+            if (d > 9)
+                return -1;
+            v = v * 10 + d;
+        }
+        *out = neg ? -(int64_t)v : (int64_t)v;
+        return 0;
+    }
     lim = neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
     for (; i < n; i++) {
-        unsigned d = (unsigned char)s[i] - '0';
+        unsigned d = (unsigned)((unsigned char)s[i] - '0');
         if (d > 9)
             return -1;
         if (v > (lim - d) / 10) {

@@ -314,13 +314,14 @@ static oc_status slow_start(csvr *r, const char *p, size_t n, uint64_t lineno, o
 
 /* ---- fast path: no quote, no inner CR ---- */
 
-/* Splits p[0..n) at the delimiter into r->fields.  Returns the field count,
- * 0 if the line holds a quote or CR (caller takes the slow path), or
- * (size_t)-1 if there are too many fields. */
-static size_t fast_split(csvr *r, const char *p, size_t n)
+/* Splits p[0..n) at the delimiter into r->fields.  Returns the field count
+ * (and the longest field's length in *maxlen), 0 if the line holds a quote
+ * or CR (caller takes the slow path), or (size_t)-1 if there are too many
+ * fields. */
+static size_t fast_split(csvr *r, const char *p, size_t n, size_t *maxlen)
 {
     const char delim = r->opt.delim, quote = r->opt.quote;
-    size_t nf = 0, start = 0, i = 0, maxf = r->opt.max_fields;
+    size_t nf = 0, start = 0, i = 0, maxf = r->opt.max_fields, longest = 0;
     oc_field *f = r->fields;
 #if defined(__SSE2__)
     const __m128i vd = _mm_set1_epi8(delim), vq = _mm_set1_epi8(quote), vr = _mm_set1_epi8('\r');
@@ -341,6 +342,7 @@ static size_t fast_split(csvr *r, const char *p, size_t n)
                 return (size_t)-1;
             f[nf].ptr = p + start;
             f[nf].len = pos - start;
+            longest = f[nf].len > longest ? f[nf].len : longest;
             nf++;
             start = pos + 1;
             md &= md - 1;
@@ -356,6 +358,7 @@ static size_t fast_split(csvr *r, const char *p, size_t n)
                 return (size_t)-1;
             f[nf].ptr = p + start;
             f[nf].len = i - start;
+            longest = f[nf].len > longest ? f[nf].len : longest;
             nf++;
             start = i + 1;
         }
@@ -363,6 +366,8 @@ static size_t fast_split(csvr *r, const char *p, size_t n)
 #endif
     f[nf].ptr = p + start;
     f[nf].len = n - start;
+    longest = f[nf].len > longest ? f[nf].len : longest;
+    *maxlen = longest;
     return nf + 1;
 }
 
@@ -370,7 +375,7 @@ static size_t fast_split(csvr *r, const char *p, size_t n)
  * followed it.  lineno is its 1-based number. */
 static oc_status do_line(csvr *r, char *p, size_t n, int has_nl, uint64_t lineno, oc_error *err)
 {
-    size_t m = n, nf, i;
+    size_t m = n, nf, i, longest;
     r->line_ptr = p;   /* byte offsets in libcsv messages count from here */
     if (r->in_slow)
         return slow_line(r, p, n + (size_t)has_nl, lineno, err);
@@ -378,7 +383,7 @@ static oc_status do_line(csvr *r, char *p, size_t n, int has_nl, uint64_t lineno
         m--;
     if (m == 0)
         return OC_OK;                        /* blank line: no record */
-    nf = fast_split(r, p, m);
+    nf = fast_split(r, p, m, &longest);
     if (nf == 0)
         return slow_start(r, p, n + (size_t)has_nl, lineno, err);
     if (nf == (size_t)-1) {
@@ -386,13 +391,13 @@ static oc_status do_line(csvr *r, char *p, size_t n, int has_nl, uint64_t lineno
         snprintf(msg, sizeof msg, "more than %zu fields in a record", r->opt.max_fields);
         return fail(r, err, lineno, OC_EDATA, msg);
     }
-    for (i = 0; i < nf; i++) {
-        if (r->fields[i].len > r->opt.max_field) {
-            char msg[96];
-            snprintf(msg, sizeof msg, "field %zu longer than %zu bytes", i + 1, r->opt.max_field);
-            return fail(r, err, lineno, OC_EDATA, msg);
-        }
-    }
+    if (longest > r->opt.max_field)
+        for (i = 0; i < nf; i++)
+            if (r->fields[i].len > r->opt.max_field) {
+                char msg[96];
+                snprintf(msg, sizeof msg, "field %zu longer than %zu bytes", i + 1, r->opt.max_field);
+                return fail(r, err, lineno, OC_EDATA, msg);
+            }
     return deliver(r, r->fields, nf, lineno, p, m, err);
 }
 
