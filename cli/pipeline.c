@@ -60,6 +60,7 @@ typedef struct pipe {
     tbl         *tbl;
     tabw_format  fmt[MAX_FORMATS];
     char         sha[OC_SHA256_HEX];
+    int          stdin_used;  /* inputs named "-" so far */
 } pipe_t;
 
 static void pipe_free(pipe_t *p)
@@ -145,7 +146,13 @@ static oc_status load_dataset(pipe_t *p, ds *d, const oc_ynode *key, const oc_yn
         const oc_ynode *it = in->kind == OC_YSEQ ? in->vals[k] : in;
         if ((st = scalar_dup(it, p->path, "input", &d->in_as[k], err)) != OC_OK)
             return st;
-        d->in[k].path = strcmp(d->in_as[k], "-") == 0 ? oc_strdup("-") : oc_path_join_dir(p->path, d->in_as[k]);
+        if (strcmp(d->in_as[k], "-") == 0) {
+            if (p->stdin_used++)
+                return oc_yerror(err, it, p->path, OC_ECONFIG, "standard input (-) can be read only once");
+            d->in[k].path = oc_strdup("-");
+        } else {
+            d->in[k].path = oc_path_join_dir(p->path, d->in_as[k]);
+        }
         if (!d->in[k].path)
             return oc_error_set(err, OC_ENOMEM, "out of memory");
     }
