@@ -801,6 +801,10 @@ oc_status cube_build(cube *c, const tab_accounting *ds, oc_table **out, oc_error
             size_t cell = 0;
             for (i = 0; i < nd; i++)
                 cell += od[i].chain[od[i].chain_off[idx[i]] + at[i]] * od[i].stride;
+            if (t->value[cell] > UINT64_MAX - count) {
+                st = oc_error_set(err, OC_EDATA, "count overflow in a margin of table '%s'", t->id);
+                goto out;
+            }
             t->value[cell] += count;
             for (i = nd; i-- > 0;) {
                 if (++at[i] < od[i].chain_len[idx[i]])

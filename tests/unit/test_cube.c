@@ -305,3 +305,31 @@ Test(cube, threshold_rule_boundaries)
     t.protect_zeros = 0;
     cr_assert_eq(table_protect_primary(&t), 0);
 }
+
+Test(cube, counts_that_overflow_a_margin_are_an_error)
+{
+    schema *s = load(yaml);
+    cube_spec sp;
+    cube *c;
+    oc_table *t = NULL;
+    oc_error err;
+    tab_accounting acct;
+    uint32_t a[3] = {0, 0, 0}, b[3] = {1, 0, 0};   /* M and F, same offence and region */
+    uint32_t idx;
+    cr_assert_eq(oc_strmap_put(s->dims[2].codes, "R", 1, 0, NULL), OC_OK);
+    cr_assert(dim_find(&s->dims[2], "R", 1, &idx));
+    memset(&sp, 0, sizeof sp);
+    sp.nby = 1;
+    sp.by[0] = 0;
+    sp.totals = 1;
+    oc_error_clear(&err);
+    cr_assert_eq(cube_new(s, &sp, &c, &err), OC_OK);
+    cr_assert_eq(cube_add(c, a, UINT64_MAX / 2 + 1, &err), OC_OK);
+    cr_assert_eq(cube_add(c, b, UINT64_MAX / 2 + 1, &err), OC_OK);   /* each cell fits, _T does not */
+    memset(&acct, 0, sizeof acct);
+    cr_assert_eq(cube_build(c, &acct, &t, &err), OC_EDATA);
+    cr_assert_null(t);
+    cr_assert(strstr(err.msg, "count overflow") != NULL, "%s", err.msg);
+    cube_free(c);
+    schema_free(s);
+}
