@@ -46,7 +46,7 @@ struct cube {
     /* hash mode: when the dense array would be too large */
     struct slot { uint64_t key, count; } *slots;   /* key + 1; 0 = empty */
     size_t    cap, n;
-    uint64_t  counted, filtered, weight;
+    uint64_t  counted, filtered;
 };
 
 void cube_spec_fini(cube_spec *sp)
@@ -435,7 +435,6 @@ hash:
             return st;
     }
     c->counted++;
-    c->weight += weight;
     return OC_OK;
 }
 
@@ -821,7 +820,6 @@ oc_status cube_build(cube *c, const tab_accounting *ds, oc_table **out, oc_error
     t->acct = *ds;
     t->acct.counted = c->counted;
     t->acct.filtered = c->filtered;
-    t->acct.weight = c->weight;
     table_protect_primary(t);
     *out = t;
     t = NULL;

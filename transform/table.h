@@ -33,7 +33,6 @@ typedef struct tab_accounting {
     uint64_t counted;    /* records that went into the table */
     uint64_t filtered;   /* records excluded by `where` */
     uint64_t rejected;   /* records rejected (dataset-wide) */
-    uint64_t weight;     /* sum of counts of the counted records */
     uint64_t by_reason[SCH_R_COUNT_];
 } tab_accounting;
 
