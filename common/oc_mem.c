@@ -321,7 +321,6 @@ const char *oc_strmap_key(const oc_strmap *m, size_t i, size_t *len)
     return m->ents[i].key;
 }
 
-uint32_t oc_strmap_val(const oc_strmap *m, size_t i) { return m->ents[i].val; }
 
 int oc_parse_i64(const char *s, size_t n, int64_t *out)
 {

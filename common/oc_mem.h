@@ -65,7 +65,6 @@ int         oc_strmap_get_padded(const oc_strmap *m, const char *k, size_t len, 
 OC_NODISCARD oc_status oc_strmap_put(oc_strmap *m, const char *k, size_t len, uint32_t val, int *existed);
 size_t      oc_strmap_count(const oc_strmap *m);
 const char *oc_strmap_key(const oc_strmap *m, size_t i, size_t *len);   /* borrowed */
-uint32_t    oc_strmap_val(const oc_strmap *m, size_t i);
 
 /* Strict decimal integer: optional sign, digits only, no spaces.
  * Returns 0 on success, -1 if not an integer, -2 if out of int64 range. */

@@ -64,6 +64,15 @@ struct oc_source {
 
 static oc_status read_gzip(oc_source *s, unsigned char *buf, size_t cap, size_t *n, oc_error *err);
 
+/* Copies up to cap bytes from src[*pos..len) to dst, advancing *pos. */
+static size_t copy_out(void *dst, size_t cap, const unsigned char *src, size_t *pos, size_t len)
+{
+    size_t k = len - *pos < cap ? len - *pos : cap;
+    memcpy(dst, src + *pos, k);
+    *pos += k;
+    return k;
+}
+
 static void *producer(void *arg)
 {
     oc_source *s = arg;
@@ -135,7 +144,6 @@ static oc_status start_thread(oc_source *s)
 static oc_status read_ring(oc_source *s, unsigned char *buf, size_t cap, size_t *n, oc_error *err)
 {
     struct blk *b = &s->blk[s->head];
-    size_t k;
     *n = 0;
     pthread_mutex_lock(&s->mu);
     while (!b->full)
@@ -151,12 +159,7 @@ static oc_status read_ring(oc_source *s, unsigned char *buf, size_t cap, size_t 
         stop_thread(s);   /* end of input: the producer is done (hash, counters) */
         return OC_OK;
     }
-    k = b->len - s->pos;
-    if (k > cap)
-        k = cap;
-    memcpy(buf, b->data + s->pos, k);
-    s->pos += k;
-    *n = k;
+    *n = copy_out(buf, cap, b->data, &s->pos, b->len);
     if (s->pos == b->len) {
         pthread_mutex_lock(&s->mu);
         b->full = 0;
@@ -263,7 +266,6 @@ oc_status src_open(const char *path, unsigned flags, oc_source **out, oc_error *
 
 static oc_status read_plain(oc_source *s, unsigned char *buf, size_t cap, size_t *n, oc_error *err)
 {
-    size_t k;
     oc_status st;
     if (s->raw_pos == s->raw_len && !s->eof && cap >= RAW_CAP) {
         /* nothing buffered: read straight into the caller's buffer */
@@ -283,12 +285,7 @@ static oc_status read_plain(oc_source *s, unsigned char *buf, size_t cap, size_t
     st = fill(s, err);
     if (st != OC_OK)
         return st;
-    k = s->raw_len - s->raw_pos;
-    if (k > cap)
-        k = cap;
-    memcpy(buf, s->raw + s->raw_pos, k);
-    s->raw_pos += k;
-    *n = k;
+    *n = copy_out(buf, cap, s->raw, &s->raw_pos, s->raw_len);
     return OC_OK;
 }
 
@@ -378,7 +375,6 @@ void src_close(oc_source *s)
     oc_free(s);
 }
 
-const char *src_path(const oc_source *s) { return s->path; }
 int src_is_gzip(const oc_source *s) { return s->gzip; }
 /* The counters and the hash belong to the producer until it has stopped
  * (end of input, an error, or src_close). */

@@ -27,7 +27,6 @@ OC_NODISCARD oc_status src_open(const char *path, unsigned flags, oc_source **ou
 OC_NODISCARD oc_status src_read(oc_source *s, void *buf, size_t cap, size_t *n, oc_error *err);
 void        src_close(oc_source *s);          /* accepts NULL */
 
-const char *src_path(const oc_source *s);     /* as given by the caller; borrowed */
 int         src_is_gzip(const oc_source *s);
 /* Counters and hash: valid after end of input (or an error). */
 uint64_t    src_raw_bytes(const oc_source *s);   /* bytes read from the file so far */

@@ -440,16 +440,6 @@ hash:
 
 int cube_is_dense(const cube *c) { return c->dense; }
 
-size_t cube_cells(const cube *c)
-{
-    size_t k, n = 0;
-    if (!c->dense)
-        return c->n;
-    for (k = 0; k < c->ncells; k++)
-        n += c->cells[k] != 0;
-    return n;
-}
-
 /* ---------- building the table ---------- */
 
 typedef struct outdim {
@@ -543,7 +533,7 @@ static oc_status build_dim(cube *c, int sd, outdim *o)
     o->chain = oc_calloc(n ? n * 5 : 1, sizeof *o->chain);
     if (!perm || !pos || !o->codes || !o->labels || !o->chain_off || !o->chain_len || !o->chain)
         goto out;
-    dim_output_order(d, c->s, perm);
+    dim_output_order(d, perm);
     if (totals && push_code(o, pos, "_T", 2, "Total") != OC_OK)
         goto out;
     if (hier) {

@@ -54,7 +54,6 @@ void cube_free(cube *c);   /* accepts NULL */
  * OC_ENOMEM or OC_EDATA (too many cells) on failure. */
 OC_NODISCARD oc_status cube_add(cube *c, const uint32_t *codes, uint64_t weight, oc_error *err);
 
-size_t cube_cells(const cube *c);   /* distinct interior cells seen */
 int    cube_is_dense(const cube *c); /* counting in the dense array (else the hash table) */
 
 /* Builds the table (margins, output order, primary protection).  read and

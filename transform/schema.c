@@ -636,8 +636,10 @@ static oc_status load_bands(schema *s, sch_dim *d, const sch_column *c, const oc
             }
         }
     }
-    if (c->missing)
+    if (c->missing) {
+        d->u_code = (uint32_t)dim_ncodes(d);
         st = add_dim_code(d, SCH_CODE_U, 2, "Unknown", err);
+    }
 out:
     table_file_free(&t);
     oc_free(path);
@@ -1068,7 +1070,7 @@ oc_status schema_recode(schema *s, const oc_row *row, uint32_t *codes, uint64_t 
         uint32_t idx = 0;
         if (dm->kind == DIM_BANDS) {
             if (c->cur_missing) {
-                oc_strmap_get(dm->codes, SCH_CODE_U, 2, &idx);
+                idx = dm->u_code;   /* present: the column has missing tokens */
             } else {
                 idx = band_of(dm, c->cur_val);
                 if (idx == UINT32_MAX)
@@ -1133,10 +1135,9 @@ static int cmp_codes(const void *a, const void *b)
     return r ? r : (la > lb) - (la < lb);
 }
 
-void dim_output_order(const sch_dim *d, const schema *s, uint32_t *perm)
+void dim_output_order(const sch_dim *d, uint32_t *perm)
 {
     size_t i, n = dim_ncodes(d);
-    (void)s;
     for (i = 0; i < n; i++)
         perm[i] = (uint32_t)i;
     if (d->open || d->iccs) {

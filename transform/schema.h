@@ -87,7 +87,7 @@ typedef struct sch_dim {
     oc_strmap  *codes;
     char      **labels;     /* owned, per code; NULL entries allowed */
     size_t      nlabels;
-    uint32_t    u_code;     /* index of "_U", added on demand; UINT32_MAX if none yet */
+    uint32_t    u_code;     /* bands: index of "_U" (the column has missing tokens); else UINT32_MAX */
     int         open;       /* codes are discovered during the pass */
     /* DIM_INT: value -> code index for lo <= v < lo + n (UINT32_MAX: unseen) */
     uint32_t   *int_idx;    /* owned */
@@ -132,7 +132,7 @@ const char *dim_label(const sch_dim *d, uint32_t i);              /* borrowed, m
 /* Output order of the codes: perm[k] = code index at position k.  Closed
  * dimensions keep their order; open ones sort (integers numerically).
  * perm must hold dim_ncodes(d) entries. */
-void        dim_output_order(const sch_dim *d, const schema *s, uint32_t *perm);
+void        dim_output_order(const sch_dim *d, uint32_t *perm);
 /* Looks up code text; returns 1 and *idx when known. */
 int         dim_find(const sch_dim *d, const char *code, size_t len, uint32_t *idx);
 

@@ -464,7 +464,7 @@ static void check_dims(const schema *s)
         seen = calloc(n ? n : 1, 1);
         if (!perm || !seen)
             abort();
-        dim_output_order(dm, s, perm);
+        dim_output_order(dm, perm);
         for (i = 0; i < n; i++) {
             if (perm[i] >= n || seen[perm[i]])
                 abort();                       /* not a permutation */
