@@ -11,6 +11,7 @@
 
 #include "cli.h"
 #include "cube.h"
+#include "protect.h"
 #include "oc_mem.h"
 #include "release.h"
 #include "table_writer.h"
@@ -23,7 +24,8 @@ static const char usage_text[] =
     "  run PIPELINE.yaml [--out DIR] [--rejects FILE] [--max-rejects N|P%] [--dry-run] [--quiet]\n"
     "        build every table of a release and write it atomically with a manifest\n"
     "  tabulate --schema DATASET.yaml --by DIM[,DIM...] [--where DIM=CODE[,CODE...]]...\n"
-    "        [--totals] [--min-count K] [--protect-zeros] [--format csv|sdmx-csv|sdmx-csv-2.0|json]\n"
+    "        [--totals] [--min-count K] [--protect-zeros] [--no-secondary]\n"
+    "        [--format csv|sdmx-csv|sdmx-csv-2.0|json]\n"
     "        [-o FILE] [--rejects FILE] [--max-rejects N|P%] INPUT...\n"
     "        print one protected table\n"
     "  validate --schema DATASET.yaml [--where DIM=CODE...] INPUT...\n"
@@ -112,6 +114,7 @@ static const char tabulate_help[] =
     "  --totals             add margins (_T) along every dimension and ICCS level\n"
     "  --min-count K        primary suppression: 1 <= count < K is suppressed\n"
     "  --protect-zeros      suppress zero cells as well\n"
+    "  --no-secondary       primary suppression only: the table is marked unprotected\n"
     "  --format F           csv (default), sdmx-csv (1.0), sdmx-csv-2.0, json\n"
     "  --agency ID          SDMX agency (default OCSTAT); --table-id ID (default TABLE)\n"
     "  -o, --output FILE    write to FILE (atomically) instead of standard output\n"
@@ -119,11 +122,12 @@ static const char tabulate_help[] =
     "  --max-rejects N|P%   stop when more than N rows (or P% of rows) are rejected\n"
     "  --quiet              no summary on standard error\n"
     "Without --rejects or --max-rejects the first rejected row stops the run (exit 1).\n"
-    "Secondary suppression is not applied yet: with --totals and --min-count,\n"
-    "margins can reveal suppressed cells.\n";
+    "With --totals and --min-count, secondary suppression protects every suppressed\n"
+    "cell from recovery through the margins, and the table is audited: a table that\n"
+    "fails its audit is not written (exit 1).\n";
 
 enum { OPT_SCHEMA = 256, OPT_BY, OPT_WHERE, OPT_TOTALS, OPT_MIN, OPT_PZ, OPT_FORMAT, OPT_REJ,
-       OPT_MAXREJ, OPT_QUIET, OPT_AGENCY, OPT_TABLEID, OPT_HELP, OPT_OUT, OPT_DRY };
+       OPT_MAXREJ, OPT_QUIET, OPT_AGENCY, OPT_TABLEID, OPT_HELP, OPT_NOSEC, OPT_OUT, OPT_DRY };
 
 static int parse_by(cube_spec *sp, const schema *s, const char *list, const char *cmd)
 {
@@ -160,12 +164,13 @@ int cmd_tabulate(int argc, char **argv)
         {"rejects", required_argument, 0, OPT_REJ},   {"max-rejects", required_argument, 0, OPT_MAXREJ},
         {"quiet", no_argument, 0, OPT_QUIET},         {"agency", required_argument, 0, OPT_AGENCY},
         {"table-id", required_argument, 0, OPT_TABLEID}, {"help", no_argument, 0, OPT_HELP},
+        {"no-secondary", no_argument, 0, OPT_NOSEC},
         {0, 0, 0, 0}};
     const char *schema_path = NULL, *by = NULL, *out_path = NULL, *rej_path = NULL, *agency = "OCSTAT";
     const char *table_id = "TABLE";
     const char *wheres[64];
     size_t nwhere = 0, i;
-    int totals = 0, pz = 0, quiet = 0, c, rc = 0;
+    int totals = 0, pz = 0, quiet = 0, nosec = 0, c, rc = 0;
     int64_t min_count = 0;
     tabw_format fmt = TABW_CSV;
     reject_policy pol = {0, -1, -1.0, NULL, NULL, NULL, 0, 0, 0};
@@ -212,6 +217,7 @@ int cmd_tabulate(int argc, char **argv)
         case OPT_QUIET: quiet = 1; break;
         case OPT_AGENCY: agency = optarg; break;
         case OPT_TABLEID: table_id = optarg; break;
+        case OPT_NOSEC: nosec = 1; break;
         case OPT_HELP: fputs(tabulate_help, stdout); return 0;
         default: return cli_usage("tabulate", "invalid option");
         }
@@ -280,6 +286,13 @@ int cmd_tabulate(int argc, char **argv)
         acct.rejected = res.rejected;
         memcpy(acct.by_reason, res.by_reason, sizeof acct.by_reason);
         if (cube_build(cb, &acct, &t, &err) != OC_OK) {
+            rc = cli_fail(&err);
+            goto done;
+        }
+    }
+    {
+        protect_report rep;
+        if (protect_table(t, !nosec, &rep, &err) != OC_OK) {
             rc = cli_fail(&err);
             goto done;
         }

@@ -14,6 +14,7 @@
 
 #include "cli.h"
 #include "cube.h"
+#include "protect.h"
 #include "oc_mem.h"
 #include "oc_sha256.h"
 #include "oc_yaml.h"
@@ -48,6 +49,7 @@ typedef struct tbl {
     int       ds;
     cube     *cb;
     oc_table *t;
+    int       no_secondary;
 } tbl;
 
 typedef struct pipe {
@@ -198,11 +200,28 @@ nomem:
     return oc_error_set(err, OC_ENOMEM, "out of memory");
 }
 
+/* upl / lpl: a whole number of units, or "P%" of the cell's value. */
+static oc_status protection_level(const oc_ynode *m, const char *path, double *abs, double *pct, oc_error *err)
+{
+    const char *s = m->kind == OC_YSCALAR ? m->str : NULL;
+    size_t len = s ? strlen(s) : 0;
+    int64_t v;
+    int is_pct = len > 0 && s[len - 1] == '%';
+    if (!s || oc_parse_i64(s, len - (size_t)is_pct, &v) != 0 || v < 0 || (is_pct && v > 100) || v > 1000000000)
+        return oc_yerror(err, m, path, OC_ECONFIG, "a protection level is a whole number of units or a percentage "
+                                                   "such as 10%%");
+    if (is_pct)
+        *pct = (double)v;
+    else
+        *abs = (double)v;
+    return OC_OK;
+}
+
 static oc_status load_table(pipe_t *p, tbl *t, const oc_ynode *v, oc_error *err)
 {
     static const char *const keys[] = {"id", "title", "dataset", "where", "by", "totals", "protect",
                                        "description", NULL};
-    static const char *const pkeys[] = {"min_count", "protect_zeros", NULL};
+    static const char *const pkeys[] = {"min_count", "protect_zeros", "secondary", "upl", "lpl", NULL};
     const oc_ynode *n, *by;
     const schema *s;
     size_t i, k;
@@ -270,6 +289,17 @@ static oc_status load_table(pipe_t *p, tbl *t, const oc_ynode *v, oc_error *err)
                 return oc_yerror(err, m, p->path, OC_ECONFIG, "min_count must be at least 1");
         }
         if ((m = oc_ymap_get(n, "protect_zeros")) && (st = oc_ybool(m, p->path, &t->sp.protect_zeros, err)) != OC_OK)
+            return st;
+        if ((m = oc_ymap_get(n, "secondary")) != NULL) {
+            int on = 1;
+            if ((st = oc_ybool(m, p->path, &on, err)) != OC_OK)
+                return st;
+            t->sp.no_secondary = !on;
+            t->no_secondary = !on;
+        }
+        if ((m = oc_ymap_get(n, "upl")) && (st = protection_level(m, p->path, &t->sp.upl, &t->sp.upl_pct, err)) != OC_OK)
+            return st;
+        if ((m = oc_ymap_get(n, "lpl")) && (st = protection_level(m, p->path, &t->sp.lpl, &t->sp.lpl_pct, err)) != OC_OK)
             return st;
     }
     return OC_OK;
@@ -427,7 +457,8 @@ static oc_status manifest_head(const pipe_t *p, const char *rej_path, uint64_t n
     for (i = 0; i < p->ntbl; i++)
         if (!p->tbl[i].t->secondary && p->tbl[i].t->totals && p->tbl[i].t->min_count > 0)
             any_unprotected = 1;
-    TRY(oc_buf_printf(b, ",\n  \"protection\": {\"secondary_suppression\": false"));
+    TRY(oc_buf_printf(b, ",\n  \"protection\": {\"secondary_suppression\": %s, \"audit\": %s",
+                      any_unprotected ? "false" : "true", any_unprotected ? "false" : "true"));
     if (any_unprotected) {
         TRY(oc_buf_append(b, ", ", 2));
         TRY(json_kv_str(b, "warning", tabw_unprotected_note));
@@ -468,17 +499,19 @@ static oc_status manifest_head(const pipe_t *p, const char *rej_path, uint64_t n
     TRY(oc_buf_append(b, "\n  ],\n  \"tables\": [", 19));
     for (i = 0; i < p->ntbl; i++) {
         const oc_table *t = p->tbl[i].t;
-        size_t c, prim = 0;
-        for (c = 0; c < t->ncells; c++)
+        size_t c, prim = 0, sec = 0;
+        for (c = 0; c < t->ncells; c++) {
             prim += t->status[c] == CELL_PRIMARY;
+            sec += t->status[c] == CELL_SECONDARY;
+        }
         TRY(oc_buf_append(b, i ? ",\n    {" : "\n    {", i ? 7 : 6));
         TRY(json_kv_str(b, "id", t->id));
         TRY(oc_buf_append(b, ", ", 2));
         TRY(json_kv_str(b, "dataset", t->dataset));
-        TRY(oc_buf_printf(b, ", \"cells\": %zu, \"primary_suppressed\": %zu, \"secondary_suppressed\": 0, "
+        TRY(oc_buf_printf(b, ", \"cells\": %zu, \"primary_suppressed\": %zu, \"secondary_suppressed\": %zu, "
                              "\"min_count\": %" PRId64 ", \"rows_read\": %" PRIu64 ", \"rows_counted\": %" PRIu64
                              ", \"rows_filtered\": %" PRIu64 ", \"rows_rejected\": %" PRIu64 "}",
-                          t->ncells, prim, t->min_count, t->acct.read, t->acct.counted, t->acct.filtered,
+                          t->ncells, prim, sec, t->min_count, t->acct.read, t->acct.counted, t->acct.filtered,
                           t->acct.rejected));
     }
     TRY(oc_buf_append(b, "\n  ],\n  ", 8));
@@ -620,6 +653,13 @@ int cmd_run(int argc, char **argv)
         if (cube_build(p.tbl[i].cb, &acct, &p.tbl[i].t, &err) != OC_OK) {
             rc = cli_fail(&err);
             goto done;
+        }
+        {
+            protect_report rep;
+            if (protect_table(p.tbl[i].t, !p.tbl[i].no_secondary, &rep, &err) != OC_OK) {
+                rc = cli_fail(&err);
+                goto done;
+            }
         }
     }
     if (release_begin(out_dir, &rel, &err) != OC_OK) {

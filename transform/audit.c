@@ -3,9 +3,33 @@
 
 #include <glpk.h>
 #include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "oc_mem.h"
+
+#define EPS 1e-6
+#define SMALL_COMPONENT 200
+
+const char *audit_reason_name(audit_reason r)
+{
+    switch (r) {
+    case AUDIT_PASS: return "pass";
+    case AUDIT_EXACT: return "exact";
+    case AUDIT_LEVEL: return "protection_level";
+    case AUDIT_SINGLETON: return "singleton";
+    }
+    return "?";
+}
+
+void audit_opts_default(audit_opts *o, const oc_table *t)
+{
+    memset(o, 0, sizeof *o);
+    o->nonempty = !t->protect_zeros;
+    o->integer = 1;
+    o->singletons = 1;
+}
 
 void audit_result_fini(audit_result *r)
 {
@@ -15,107 +39,441 @@ void audit_result_fini(audit_result *r)
     memset(r, 0, sizeof *r);
 }
 
-/* Whole numbers in [lo, hi], capped at 2. */
-static int whole_numbers(double lo, double hi)
+/* ---- union-find ---------------------------------------------------------- */
+
+static size_t uf_find(size_t *p, size_t a)
 {
-    double a = ceil(lo - 1e-7), b = floor(hi + 1e-7);
-    if (isinf(hi))
-        return 2;
-    if (b < a)
-        return 0;
-    return b - a >= 1 ? 2 : 1;
+    while (p[a] != a) {
+        p[a] = p[p[a]];
+        a = p[a];
+    }
+    return a;
 }
 
-oc_status audit_lp(const oc_table *t, const sdc_model *m, int nonempty, audit_result *res, oc_error *err)
+static void uf_union(size_t *p, size_t a, size_t b)
 {
-    size_t c, r, k, nsup = 0, nrows = 0;
-    size_t *col = NULL;            /* cell -> column (1-based), 0 = published */
-    int *ind = NULL;
-    double *val = NULL;
-    glp_prob *lp = NULL;
-    glp_smcp parm;
-    oc_status st = OC_OK;
+    a = uf_find(p, a);
+    b = uf_find(p, b);
+    if (a != b) {
+        if (a < b)
+            p[b] = a;
+        else
+            p[a] = b;
+    }
+}
 
-    memset(res, 0, sizeof *res);
-    col = oc_calloc(t->ncells ? t->ncells : 1, sizeof *col);
-    if (!col)
-        goto nomem;
-    for (c = 0; c < t->ncells; c++)
-        if (t->status[c] != CELL_PUBLISHED)
-            col[c] = ++nsup;
-    res->cells = oc_calloc(nsup ? nsup : 1, sizeof *res->cells);
-    ind = oc_malloc((t->ncells + 2) * sizeof *ind);
-    val = oc_malloc((t->ncells + 2) * sizeof *val);
-    if (!res->cells || !ind || !val)
-        goto nomem;
-    res->n = nsup;
-    if (nsup == 0)
-        goto out;
-    lp = glp_create_prob();
-    glp_add_cols(lp, (int)nsup);
-    for (c = 0; c < t->ncells; c++)
-        if (col[c]) {
-            glp_set_col_bnds(lp, (int)col[c], GLP_LO, nonempty ? 1.0 : 0.0, 0.0);
-            res->cells[col[c] - 1].cell = c;
+/* ---- one component ------------------------------------------------------- */
+
+typedef struct comp {
+    glp_prob *lp;
+    size_t    n;          /* columns */
+    size_t   *cells;      /* column j+1 -> cell */
+    double   *lb;         /* per column */
+} comp;
+
+typedef struct actx {
+    const oc_table   *t;
+    const sdc_model  *m;
+    const audit_opts *o;
+    size_t           *col;      /* cell -> column within its component (1-based), 0 = published */
+    size_t           *root;     /* union-find over suppressed indices */
+    size_t           *sidx;     /* cell -> suppressed index + 1 */
+    size_t           *roff, *rlist;   /* cell -> relations (CSR) */
+    size_t           *near;     /* cell -> singleton cell + 1 it was last marked for */
+    int              *ind;
+    double           *val;
+    audit_result     *res;
+    oc_error         *err;
+} actx;
+
+static int solve_lp(actx *a, glp_prob *lp, int dir, double *out, int *unbounded)
+{
+    glp_smcp parm;
+    int ret, stat;
+    glp_init_smcp(&parm);
+    parm.msg_lev = GLP_MSG_OFF;
+    glp_set_obj_dir(lp, dir);
+    ret = glp_simplex(lp, &parm);
+    a->res->lps++;
+    if (ret != 0 && ret != GLP_ENOPFS && ret != GLP_ENODFS) {
+        /* numerical trouble: start again from the standard basis */
+        glp_std_basis(lp);
+        ret = glp_simplex(lp, &parm);
+        if (ret != 0 && ret != GLP_ENOPFS && ret != GLP_ENODFS)
+            return -1;
+    }
+    stat = glp_get_status(lp);
+    if (stat == GLP_NOFEAS)
+        return -2;
+    *unbounded = stat == GLP_UNBND;
+    *out = stat == GLP_OPT ? glp_get_obj_val(lp) : 0;
+    return 0;
+}
+
+static int solve_mip(actx *a, glp_prob *lp, int dir, double *out)
+{
+    glp_iocp parm;
+    int ret, stat;
+    glp_init_iocp(&parm);
+    parm.msg_lev = GLP_MSG_OFF;
+    parm.presolve = GLP_ON;
+    glp_set_obj_dir(lp, dir);
+    ret = glp_intopt(lp, &parm);
+    a->res->mips++;
+    if (ret != 0 && ret != GLP_ENOPFS)
+        return -1;
+    stat = glp_mip_status(lp);
+    if (stat != GLP_OPT)
+        return -2;
+    *out = glp_mip_obj_val(lp);
+    return 0;
+}
+
+/* Interval of column j (1-based) in lp; integer tightening when asked. */
+static oc_status interval(actx *a, comp *c, int j, double *lo, double *hi)
+{
+    int unb = 0, r;
+    double v;
+    if (glp_get_num_rows(c->lp) == 0) {   /* in no relation: anything goes */
+        *lo = c->lb[j - 1];
+        *hi = INFINITY;
+        return OC_OK;
+    }
+    glp_set_obj_coef(c->lp, j, 1.0);
+    if ((r = solve_lp(a, c->lp, GLP_MIN, &v, &unb)) != 0)
+        goto fail;
+    *lo = unb ? c->lb[j - 1] : v;
+    if ((r = solve_lp(a, c->lp, GLP_MAX, &v, &unb)) != 0)
+        goto fail;
+    *hi = unb ? INFINITY : v;
+    if (a->o->integer) {
+        double l = ceil(*lo - EPS), h = isinf(*hi) ? *hi : floor(*hi + EPS);
+        if (!isinf(h) && h - l < 2) {
+            /* few whole values left: ask the integer program */
+            glp_prob *ip = glp_create_prob();
+            int k;
+            glp_copy_prob(ip, c->lp, GLP_OFF);
+            for (k = 1; k <= (int)c->n; k++)
+                glp_set_col_kind(ip, k, GLP_IV);
+            if (solve_mip(a, ip, GLP_MIN, &v) == 0)
+                l = v;
+            else
+                l = h + 1;   /* no integer solution at all: the table is inconsistent */
+            if (l <= h && solve_mip(a, ip, GLP_MAX, &v) == 0)
+                h = v;
+            glp_delete_prob(ip);
+            if (l > h) {
+                glp_set_obj_coef(c->lp, j, 0.0);
+                return oc_error_set(a->err, OC_EAUDIT, "the published cells admit no whole-number solution");
+            }
         }
+        *lo = l;
+        *hi = h;
+    }
+    glp_set_obj_coef(c->lp, j, 0.0);
+    return OC_OK;
+fail:
+    glp_set_obj_coef(c->lp, j, 0.0);
+    if (r == -2)
+        return oc_error_set(a->err, OC_EAUDIT, "the table is not additive: its margins do not add up");
+    return oc_error_set(a->err, OC_EAUDIT, "the audit's linear program failed");
+}
+
+static audit_reason judge(const actx *a, size_t cell, double lb, double lo, double hi)
+{
+    const oc_table *t = a->t;
+    double v = (double)t->value[cell], need_hi, need_lo, ca, cb;
+    ca = ceil(lo - EPS);
+    cb = isinf(hi) ? INFINITY : floor(hi + EPS);
+    if (!isinf(cb) && cb - ca < 1)
+        return AUDIT_EXACT;
+    if (t->status[cell] != CELL_PRIMARY)
+        return AUDIT_PASS;
+    need_hi = fmax(a->o->upl, a->o->upl_pct / 100.0 * v);
+    need_lo = fmax(a->o->lpl, a->o->lpl_pct / 100.0 * v);
+    if (need_hi > 0 && hi < v + need_hi - EPS)
+        return AUDIT_LEVEL;
+    if (need_lo > 0 && lo > fmax(lb, v - need_lo) + EPS)
+        return AUDIT_LEVEL;
+    return AUDIT_PASS;
+}
+
+/* Builds the LP of the component whose cells are comp->cells. */
+static oc_status build_comp(actx *a, comp *c, const unsigned char *in_comp)
+{
+    const oc_table *t = a->t;
+    const sdc_model *m = a->m;
+    size_t r, k, j;
+    c->lp = glp_create_prob();
+    glp_add_cols(c->lp, (int)c->n);
+    for (j = 0; j < c->n; j++) {
+        size_t cell = c->cells[j];
+        c->lb[j] = a->o->nonempty && t->value[cell] > 0 ? 1.0 : 0.0;
+        glp_set_col_bnds(c->lp, (int)j + 1, GLP_LO, c->lb[j], 0.0);
+    }
     for (r = 0; r < m->nrel; r++) {
-        int n = 0, row;
+        int n = 0, row, touches = 0;
         double rhs = 0;
+        uint64_t kids = 0;
+        size_t head = m->idx[m->off[r]];
+        for (k = m->off[r]; k < m->off[r + 1]; k++)
+            if (a->col[m->idx[k]] && in_comp[m->idx[k]])
+                touches = 1;
+        if (!touches)
+            continue;
         for (k = m->off[r]; k < m->off[r + 1]; k++) {
             size_t cell = m->idx[k];
-            double coef = k == m->off[r] ? 1.0 : -1.0;   /* total - sum of parts = 0 */
-            if (col[cell]) {
-                ind[++n] = (int)col[cell];
-                val[n] = coef;
+            double coef = k == m->off[r] ? 1.0 : -1.0;
+            if (k != m->off[r])
+                kids += t->value[cell];
+            if (a->col[cell]) {
+                a->ind[++n] = (int)a->col[cell];
+                a->val[n] = coef;
             } else {
                 rhs -= coef * (double)t->value[cell];
             }
         }
-        if (n == 0)
-            continue;
-        row = glp_add_rows(lp, 1);
-        glp_set_row_bnds(lp, row, GLP_FX, rhs, rhs);
-        glp_set_mat_row(lp, row, n, ind, val);
-        nrows++;
+        if (kids > t->value[head])
+            return oc_error_set(a->err, OC_EAUDIT, "the table is not additive: a margin is smaller than its parts");
+        row = glp_add_rows(c->lp, 1);
+        /* a margin holding records of its own code: >= its parts */
+        if (kids < t->value[head])
+            glp_set_row_bnds(c->lp, row, GLP_LO, rhs, 0.0);
+        else
+            glp_set_row_bnds(c->lp, row, GLP_FX, rhs, rhs);
+        glp_set_mat_row(c->lp, row, n, a->ind, a->val);
     }
-    glp_init_smcp(&parm);
-    parm.msg_lev = GLP_MSG_OFF;
-    for (k = 0; k < nsup; k++) {
-        audit_cell *a = &res->cells[k];
-        int j = (int)k + 1, dir;
-        glp_set_obj_coef(lp, j, 1.0);
-        for (dir = 0; dir < 2; dir++) {
-            int ret, stat;
-            glp_set_obj_dir(lp, dir == 0 ? GLP_MIN : GLP_MAX);
-            ret = nrows ? glp_simplex(lp, &parm) : 0;
-            stat = nrows ? glp_get_status(lp) : GLP_UNBND;
-            if (ret != 0 && ret != GLP_ENOPFS && ret != GLP_ENODFS) {
-                st = oc_error_set(err, OC_EAUDIT, "the audit's linear program failed (GLPK code %d)", ret);
-                goto out;
-            }
-            if (dir == 0)
-                a->lo = stat == GLP_OPT ? glp_get_obj_val(lp) : (nonempty ? 1.0 : 0.0);
-            else
-                a->hi = stat == GLP_OPT ? glp_get_obj_val(lp) : INFINITY;
-            if (stat == GLP_NOFEAS) {
-                st = oc_error_set(err, OC_EAUDIT, "the table is not additive: its margins do not add up");
-                goto out;
+    return OC_OK;
+}
+
+static int is_interior(const oc_table *t, size_t cell, const unsigned char *const *haskids)
+{
+    size_t d, rest = cell;
+    for (d = t->ndims; d-- > 0;) {
+        size_t pos = rest % t->dims[d].n;
+        rest /= t->dims[d].n;
+        if (haskids[d][pos])
+            return 0;
+    }
+    return 1;
+}
+
+/* Does cell `outer` cover cell `inner` (same or ancestor code everywhere)? */
+static int contains(const oc_table *t, size_t outer, size_t inner)
+{
+    size_t d;
+    for (d = t->ndims; d-- > 0;) {
+        size_t po = outer % t->dims[d].n, pi = inner % t->dims[d].n;
+        int32_t p = (int32_t)pi;
+        outer /= t->dims[d].n;
+        inner /= t->dims[d].n;
+        while (p >= 0 && (size_t)p != po)
+            p = t->dims[d].parent ? t->dims[d].parent[p] : -1;
+        if (p < 0)
+            return 0;
+    }
+    return 1;
+}
+
+oc_status audit_table(const oc_table *t, const sdc_model *m, const audit_opts *o, audit_result *res, oc_error *err)
+{
+    actx a;
+    size_t c, i, nsup = 0, *order = NULL, *start = NULL, *members = NULL;
+    unsigned char *in_comp = NULL, *haskids[64] = {0};
+    oc_status st = OC_OK;
+    comp cp;
+
+    memset(res, 0, sizeof *res);
+    memset(&a, 0, sizeof a);
+    memset(&cp, 0, sizeof cp);
+    a.t = t;
+    a.m = m;
+    a.o = o;
+    a.res = res;
+    a.err = err;
+    a.col = oc_calloc(t->ncells ? t->ncells : 1, sizeof *a.col);
+    a.sidx = oc_calloc(t->ncells ? t->ncells : 1, sizeof *a.sidx);
+    in_comp = oc_calloc(t->ncells ? t->ncells : 1, 1);
+    a.roff = oc_calloc(t->ncells + 1, sizeof *a.roff);
+    a.rlist = oc_malloc((m->nrel ? m->off[m->nrel] : 1) * sizeof *a.rlist);
+    a.near = oc_calloc(t->ncells ? t->ncells : 1, sizeof *a.near);
+    if (!a.col || !a.sidx || !in_comp || !a.roff || !a.rlist || !a.near || t->ndims > 64)
+        goto nomem;
+    for (i = 0; i < m->nrel; i++) {
+        size_t k;
+        for (k = m->off[i]; k < m->off[i + 1]; k++)
+            a.roff[m->idx[k] + 1]++;
+    }
+    for (c = 0; c < t->ncells; c++)
+        a.roff[c + 1] += a.roff[c];
+    {
+        size_t *fill = a.near;   /* zero now, zeroed again below */
+        for (i = 0; i < m->nrel; i++) {
+            size_t k;
+            for (k = m->off[i]; k < m->off[i + 1]; k++) {
+                size_t cell = m->idx[k];
+                a.rlist[a.roff[cell] + fill[cell]++] = i;
             }
         }
-        glp_set_obj_coef(lp, j, 0.0);
-        a->disclosed = whole_numbers(a->lo, a->hi) <= 1;
-        res->disclosed += (size_t)a->disclosed;
+        memset(fill, 0, t->ncells * sizeof *fill);
+    }
+    for (c = 0; c < t->ncells; c++)
+        if (t->status[c] != CELL_PUBLISHED)
+            a.sidx[c] = ++nsup;
+    res->n = nsup;
+    res->cells = oc_calloc(nsup ? nsup : 1, sizeof *res->cells);
+    a.root = oc_malloc((nsup ? nsup : 1) * sizeof *a.root);
+    a.ind = oc_malloc((t->ncells + 2) * sizeof *a.ind);
+    a.val = oc_malloc((t->ncells + 2) * sizeof *a.val);
+    order = oc_malloc((nsup ? nsup : 1) * sizeof *order);
+    start = oc_calloc(nsup + 1, sizeof *start);
+    members = oc_malloc((nsup ? nsup : 1) * sizeof *members);
+    cp.cells = oc_malloc((nsup ? nsup : 1) * sizeof *cp.cells);
+    cp.lb = oc_malloc((nsup ? nsup : 1) * sizeof *cp.lb);
+    if (!res->cells || !a.root || !a.ind || !a.val || !order || !start || !members || !cp.cells || !cp.lb)
+        goto nomem;
+    for (i = 0; i < t->ndims; i++) {
+        size_t k;
+        haskids[i] = oc_calloc(t->dims[i].n ? t->dims[i].n : 1, 1);
+        if (!haskids[i])
+            goto nomem;
+        for (k = 0; k < t->dims[i].n; k++)
+            if (t->dims[i].parent && t->dims[i].parent[k] >= 0)
+                haskids[i][t->dims[i].parent[k]] = 1;
+    }
+    for (i = 0; i < nsup; i++)
+        a.root[i] = i;
+    for (c = 0; c < t->ncells; c++)
+        if (a.sidx[c]) {
+            res->cells[a.sidx[c] - 1].cell = c;
+            res->cells[a.sidx[c] - 1].lo = o->nonempty && t->value[c] > 0 ? 1.0 : 0.0;
+            res->cells[a.sidx[c] - 1].hi = INFINITY;
+        }
+    for (i = 0; i < m->nrel; i++) {
+        size_t k, first = 0;
+        for (k = m->off[i]; k < m->off[i + 1]; k++) {
+            size_t s = a.sidx[m->idx[k]];
+            if (!s)
+                continue;
+            if (first)
+                uf_union(a.root, first - 1, s - 1);
+            else
+                first = s;
+        }
+    }
+    /* components in order of their first cell: counting sort by root */
+    for (i = 0; i < nsup; i++)
+        start[uf_find(a.root, i) + 1]++;
+    for (i = 0; i < nsup; i++)
+        start[i + 1] += start[i];
+    {
+        size_t *fill = order;   /* reuse as fill counters */
+        memset(fill, 0, nsup * sizeof *fill);
+        for (i = 0; i < nsup; i++) {
+            size_t r = uf_find(a.root, i);
+            members[start[r] + fill[r]++] = i;
+        }
+    }
+    for (i = 0; i < nsup; i++) {
+        size_t lo = start[i], hi = start[i + 1], j, s;
+        if (hi == lo)
+            continue;
+        res->components++;
+        if (hi - lo > res->largest)
+            res->largest = hi - lo;
+        cp.n = hi - lo;
+        for (j = 0; j < cp.n; j++) {
+            size_t cell = res->cells[members[lo + j]].cell;
+            cp.cells[j] = cell;
+            a.col[cell] = j + 1;
+            in_comp[cell] = 1;
+        }
+        if ((st = build_comp(&a, &cp, in_comp)) != OC_OK)
+            goto comp_out;
+        for (j = 0; j < cp.n; j++) {
+            audit_cell *ac = &res->cells[members[lo + j]];
+            if ((st = interval(&a, &cp, (int)j + 1, &ac->lo, &ac->hi)) != OC_OK)
+                goto comp_out;
+            ac->verdict = judge(&a, ac->cell, cp.lb[j], ac->lo, ac->hi);
+        }
+        /* singletons: fix each one and look again at its neighbours */
+        if (o->singletons)
+            for (s = 0; s < cp.n; s++) {
+                size_t scell = cp.cells[s], r, k;
+                if (t->value[scell] != 1 || !is_interior(t, scell, (const unsigned char *const *)haskids))
+                    continue;
+                glp_set_col_bnds(cp.lp, (int)s + 1, GLP_FX, 1.0, 1.0);
+                for (r = a.roff[scell]; r < a.roff[scell + 1]; r++)
+                    for (k = m->off[a.rlist[r]]; k < m->off[a.rlist[r] + 1]; k++)
+                        a.near[m->idx[k]] = scell + 1;
+                for (j = 0; j < cp.n; j++) {
+                    size_t cell = cp.cells[j];
+                    audit_cell *ac = &res->cells[members[lo + j]];
+                    double l2, h2;
+                    audit_reason v;
+                    /* the unit learns about others: primary cells only, and
+                     * not a margin that holds nobody but the unit itself */
+                    if (j == s || ac->verdict != AUDIT_PASS || t->status[cell] != CELL_PRIMARY ||
+                        (t->value[cell] == 1 && contains(t, cell, scell)))
+                        continue;
+                    if (cp.n > SMALL_COMPONENT && a.near[cell] != scell + 1)
+                        continue;
+                    if ((st = interval(&a, &cp, (int)j + 1, &l2, &h2)) != OC_OK)
+                        goto comp_out;
+                    v = judge(&a, cell, cp.lb[j], l2, h2);
+                    if (v != AUDIT_PASS) {
+                        ac->verdict = AUDIT_SINGLETON;
+                        ac->by = scell;
+                        ac->lo = l2;
+                        ac->hi = h2;
+                    }
+                }
+                glp_set_col_bnds(cp.lp, (int)s + 1, GLP_LO, cp.lb[s], 0.0);
+            }
+    comp_out:
+        for (j = 0; j < cp.n; j++) {
+            a.col[cp.cells[j]] = 0;
+            in_comp[cp.cells[j]] = 0;
+        }
+        if (cp.lp)
+            glp_delete_prob(cp.lp);
+        cp.lp = NULL;
+        if (st != OC_OK)
+            goto out;
+    }
+    for (i = 0; i < nsup; i++) {
+        res->cells[i].disclosed = res->cells[i].verdict != AUDIT_PASS;
+        res->disclosed += (size_t)res->cells[i].disclosed;
     }
     goto out;
 nomem:
     st = oc_error_set(err, OC_ENOMEM, "out of memory");
 out:
-    if (lp)
-        glp_delete_prob(lp);
-    oc_free(col);
-    oc_free(ind);
-    oc_free(val);
+    for (i = 0; i < 64; i++)
+        oc_free(haskids[i]);
+    oc_free(a.col);
+    oc_free(a.sidx);
+    oc_free(a.roff);
+    oc_free(a.rlist);
+    oc_free(a.near);
+    oc_free(a.root);
+    oc_free(a.ind);
+    oc_free(a.val);
+    oc_free(in_comp);
+    oc_free(order);
+    oc_free(start);
+    oc_free(members);
+    oc_free(cp.cells);
+    oc_free(cp.lb);
     if (st != OC_OK)
         audit_result_fini(res);
     return st;
+}
+
+oc_status audit_lp(const oc_table *t, const sdc_model *m, int nonempty, audit_result *res, oc_error *err)
+{
+    audit_opts o;
+    memset(&o, 0, sizeof o);
+    o.nonempty = nonempty;
+    return audit_table(t, m, &o, res, err);
 }

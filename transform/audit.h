@@ -1,15 +1,25 @@
 /*
  * audit.h - what an attacker can deduce about suppressed cells.
  *
- * For every suppressed cell, the smallest and largest value consistent
- * with the published cells and the table's additivity (sdc_model), counts
- * being non-negative (and, when zeros are published, every suppressed cell
- * being at least 1): two linear programs per cell, solved with GLPK over
- * the suppressed cells only, re-using the basis from one solve to the next.
- * A cell is disclosed when its interval holds a single whole number.
+ * Owns the attacker model of DESIGN.md: for every suppressed cell, the
+ * smallest and largest value consistent with the published cells and the
+ * table's additivity (sdc_model; a margin that also holds records of its
+ * own code is ">= the sum of its parts"), counts being non-negative and,
+ * when zeros are published, every suppressed cell being at least 1.
  *
- * This is the LP audit (SDC.md b5).  Not yet here: the integer program,
- * singleton (insider) knowledge and protection levels (issue #3).
+ *  - LP (GLPK simplex), one problem per connected component of suppressed
+ *    cells (cells linked through relations), the basis re-used from one
+ *    objective to the next;
+ *  - whole numbers: LP bounds are rounded inwards, and where fewer than
+ *    three whole values remain the bound is re-solved as an integer
+ *    program (GLPK branch and cut);
+ *  - singletons: the unit alone in an interior cell of count 1 knows that
+ *    cell; with it fixed, the cells sharing a relation with it (or the
+ *    whole component when it has at most 200 cells) are solved again;
+ *  - protection levels for primary cells: the interval must reach
+ *    value + upl and value - lpl (clipped at the lower bound).
+ * A cell fails ("disclosed") when its interval holds a single whole number
+ * or misses a protection level.
  */
 #ifndef AUDIT_H
 #define AUDIT_H
@@ -20,20 +30,47 @@
 #include "sdc_model.h"
 #include "table.h"
 
+typedef enum audit_reason {
+    AUDIT_PASS = 0,
+    AUDIT_EXACT,       /* the interval holds one whole number */
+    AUDIT_LEVEL,       /* narrower than the protection level asks */
+    AUDIT_SINGLETON    /* exact or too narrow for the unit of a singleton */
+} audit_reason;
+
+const char *audit_reason_name(audit_reason r);   /* "pass", "exact", ... */
+
+typedef struct audit_opts {
+    int    nonempty;     /* a suppressed cell is >= 1 (zeros are published) */
+    int    integer;      /* counts are whole numbers */
+    int    singletons;   /* insider knowledge of singletons */
+    double upl, lpl;     /* absolute protection levels for primary cells */
+    double upl_pct, lpl_pct;   /* the same, in percent of the cell's value */
+} audit_opts;
+
+/* Defaults for a table: nonempty unless zeros are protected, integer and
+ * singleton knowledge on, no protection levels. */
+void audit_opts_default(audit_opts *o, const oc_table *t);
+
 typedef struct audit_cell {
-    size_t cell;       /* index into the table's cells */
-    double lo, hi;     /* hi = INFINITY when unbounded */
-    int    disclosed;  /* the interval holds exactly one whole number */
+    size_t       cell;       /* index into the table's cells */
+    double       lo, hi;     /* attacker's interval; hi = INFINITY when unbounded */
+    audit_reason verdict;
+    size_t       by;         /* AUDIT_SINGLETON: the singleton's cell */
+    int          disclosed;  /* verdict != AUDIT_PASS */
 } audit_cell;
 
 typedef struct audit_result {
     size_t      n;          /* suppressed cells audited */
-    audit_cell *cells;      /* owned */
+    audit_cell *cells;      /* owned, in cell order */
     size_t      disclosed;
+    size_t      components, largest;   /* connected components, cells in the largest */
+    size_t      lps, mips;  /* solves */
 } audit_result;
 
-/* nonempty: a suppressed cell is known to be >= 1 (true when zeros are
- * published, i.e. !t->protect_zeros). */
+OC_NODISCARD oc_status audit_table(const oc_table *t, const sdc_model *m, const audit_opts *o, audit_result *res,
+                                   oc_error *err);
+
+/* LP only (no integers, no singletons, no levels): the classic audit. */
 OC_NODISCARD oc_status audit_lp(const oc_table *t, const sdc_model *m, int nonempty, audit_result *res,
                                 oc_error *err);
 void audit_result_fini(audit_result *r);

@@ -807,6 +807,10 @@ oc_status cube_build(cube *c, const tab_accounting *ds, oc_table **out, oc_error
     t->totals = c->sp.totals;
     t->min_count = c->sp.min_count;
     t->protect_zeros = c->sp.protect_zeros;
+    t->upl = c->sp.upl;
+    t->lpl = c->sp.lpl;
+    t->upl_pct = c->sp.upl_pct;
+    t->lpl_pct = c->sp.lpl_pct;
     t->acct = *ds;
     t->acct.counted = c->counted;
     t->acct.filtered = c->filtered;

@@ -48,6 +48,8 @@ typedef struct oc_table {
     int64_t        min_count;              /* 0: no primary rule */
     int            protect_zeros;
     int            secondary;              /* 1 if secondary suppression was applied */
+    double         upl, lpl;               /* protection levels of primary cells (absolute) */
+    double         upl_pct, lpl_pct;       /* ... and in percent of the value */
     tab_accounting acct;
 } oc_table;
 
