@@ -28,5 +28,6 @@ void cli_reject_summary(const pass_result *res, const char *rejects_path);
 int cmd_tabulate(int argc, char **argv);
 int cmd_validate(int argc, char **argv);
 int cmd_run(int argc, char **argv);
+int cmd_audit(int argc, char **argv);
 
 #endif

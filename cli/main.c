@@ -1,5 +1,5 @@
 /*
- * main.c - ocstat's entry point: dispatches to run, tabulate, validate.
+ * main.c - ocstat's entry point: dispatches to run, tabulate, validate, audit.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -30,6 +30,8 @@ static const char usage_text[] =
     "        print one protected table\n"
     "  validate --schema DATASET.yaml [--where DIM=CODE...] INPUT...\n"
     "        print a data-quality profile (rows, rejects by reason, codes per dimension)\n"
+    "  audit TABLE.csv [--hierarchy DIM=FILE]... [--min-count K] [--report FILE] [--format csv|json]\n"
+    "        audit the suppressed cells of a table (true values given) against an attacker\n"
     "\n"
     "INPUT is a file (plain or gzip, detected by content) or - for standard input.\n"
     "Exit status: 0 success, 1 bad data or configuration, 2 usage, 3 system error.\n"
@@ -349,5 +351,7 @@ int main(int argc, char **argv)
         return cmd_validate(argc - 1, argv + 1);
     if (!strcmp(cmd, "run"))
         return cmd_run(argc - 1, argv + 1);
+    if (!strcmp(cmd, "audit"))
+        return cmd_audit(argc - 1, argv + 1);
     return cli_usage(NULL, "unknown command '%s'", cmd);
 }

@@ -10,7 +10,6 @@
 #include "oc_mem.h"
 
 #define EPS 1e-6
-#define SMALL_COMPONENT 200
 
 const char *audit_reason_name(audit_reason r)
 {
@@ -110,6 +109,19 @@ static int solve_lp(actx *a, glp_prob *lp, int dir, double *out, int *unbounded)
     return 0;
 }
 
+/* Is the LP's optimal point whole-numbered?  Then it is also the integer
+ * program's optimum (always so for totally unimodular tables). */
+static int lp_integral(glp_prob *lp)
+{
+    int j, n = glp_get_num_cols(lp);
+    for (j = 1; j <= n; j++) {
+        double v = glp_get_col_prim(lp, j);
+        if (fabs(v - floor(v + 0.5)) > EPS)
+            return 0;
+    }
+    return 1;
+}
+
 static int solve_mip(actx *a, glp_prob *lp, int dir, double *out)
 {
     glp_iocp parm;
@@ -140,15 +152,20 @@ static oc_status interval(actx *a, comp *c, int j, double *lo, double *hi)
         return OC_OK;
     }
     glp_set_obj_coef(c->lp, j, 1.0);
+    int frac = 0;
     if ((r = solve_lp(a, c->lp, GLP_MIN, &v, &unb)) != 0)
         goto fail;
     *lo = unb ? c->lb[j - 1] : v;
+    frac |= !unb && !lp_integral(c->lp);
     if ((r = solve_lp(a, c->lp, GLP_MAX, &v, &unb)) != 0)
         goto fail;
     *hi = unb ? INFINITY : v;
+    frac |= !unb && !lp_integral(c->lp);
     if (a->o->integer) {
         double l = ceil(*lo - EPS), h = isinf(*hi) ? *hi : floor(*hi + EPS);
-        if (!isinf(h) && h - l < 2) {
+        /* two whole values left and a fractional vertex: the integer
+         * program may rule one out */
+        if (frac && !isinf(h) && h - l == 1) {
             /* few whole values left: ask the integer program */
             glp_prob *ip = glp_create_prob();
             int k;
@@ -416,7 +433,7 @@ oc_status audit_table(const oc_table *t, const sdc_model *m, const audit_opts *o
                     if (j == s || ac->verdict != AUDIT_PASS || t->status[cell] != CELL_PRIMARY ||
                         (t->value[cell] == 1 && contains(t, cell, scell)))
                         continue;
-                    if (cp.n > SMALL_COMPONENT && a.near[cell] != scell + 1)
+                    if (a.near[cell] != scell + 1)
                         continue;
                     if ((st = interval(&a, &cp, (int)j + 1, &l2, &h2)) != OC_OK)
                         goto comp_out;

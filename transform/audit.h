@@ -10,12 +10,13 @@
  *  - LP (GLPK simplex), one problem per connected component of suppressed
  *    cells (cells linked through relations), the basis re-used from one
  *    objective to the next;
- *  - whole numbers: LP bounds are rounded inwards, and where fewer than
- *    three whole values remain the bound is re-solved as an integer
- *    program (GLPK branch and cut);
+ *  - whole numbers: LP bounds are rounded inwards; where an optimal vertex
+ *    is fractional and only two whole values remain, the bound is solved
+ *    again as an integer program (GLPK branch and cut);
  *  - singletons: the unit alone in an interior cell of count 1 knows that
- *    cell; with it fixed, the cells sharing a relation with it (or the
- *    whole component when it has at most 200 cells) are solved again;
+ *    cell; with it fixed, the primary cells sharing a relation with it are
+ *    solved again (a margin that holds nobody but the unit is not a
+ *    disclosure);
  *  - protection levels for primary cells: the interval must reach
  *    value + upl and value - lpl (clipped at the lower bound).
  * A cell fails ("disclosed") when its interval holds a single whole number
