@@ -3,7 +3,8 @@
  * count tables, 2-D to 5-D (up to GEO 300 x ICCS 20 x SEX 3 x AGE 9 x
  * YEAR 4 = 648,000 interior cells).  Interior counts: ~40 % zeros, ~15 %
  * ones and twos, the rest 3 + a geometric tail; margins are their sums.
- * Threshold rule min_count 3 (1-2 suppressed), zeros published.
+ * Threshold rule min_count 3 (1-2 suppressed), zeros published.  Dimensions
+ * are generic (D0..D4 in the order above).
  *
  * For each table: cells (margins included), primaries, secondaries,
  * suppressed share, seconds in secondary suppression and in the audit,
@@ -20,6 +21,7 @@
 
 #include "oc_mem.h"
 #include "protect.h"
+#include "sdc_cases.h"   /* the test suite's table builder (margins = sums) */
 
 static uint64_t rng = 88172645463325252ull;
 static uint64_t next(void)
@@ -42,56 +44,24 @@ static uint64_t draw(void)
     return v;
 }
 
-static oc_table *make(size_t nd, const size_t *n, const char *const *names)
+/* Interior counts drawn in row-major order; sc_table adds the margins. */
+static oc_table *make(size_t nd, const size_t *n)
 {
-    oc_table *t = oc_calloc(1, sizeof *t);
-    size_t d, i, stride[8], istride[8], ninner = 1;
-    t->id = oc_strdup("BENCH");
-    t->ndims = nd;
-    t->dims = oc_calloc(nd, sizeof *t->dims);
-    t->ncells = 1;
-    for (d = 0; d < nd; d++) {
-        t->dims[d].id = oc_strdup(names[d]);
-        t->dims[d].n = n[d] + 1;
-        t->dims[d].codes = oc_calloc(n[d] + 1, sizeof(char *));
-        t->dims[d].labels = oc_calloc(n[d] + 1, sizeof(char *));
-        t->dims[d].parent = oc_calloc(n[d] + 1, sizeof(int32_t));
-        for (i = 0; i <= n[d]; i++) {
-            char code[16];
-            snprintf(code, sizeof code, i ? "C%zu" : "_T", i);
-            t->dims[d].codes[i] = oc_strdup(code);
-            t->dims[d].parent[i] = i ? 0 : -1;
-        }
-        t->ncells *= n[d] + 1;
+    size_t d, i, ninner = 1;
+    uint64_t *inner;
+    oc_table *t;
+    for (d = 0; d < nd; d++)
         ninner *= n[d];
-    }
-    for (d = nd; d-- > 0;) {
-        stride[d] = d + 1 < nd ? stride[d + 1] * (n[d + 1] + 1) : 1;
-        istride[d] = d + 1 < nd ? istride[d + 1] * n[d + 1] : 1;
-    }
-    t->value = oc_calloc(t->ncells, sizeof *t->value);
-    t->status = oc_calloc(t->ncells, 1);
-    for (i = 0; i < ninner; i++) {
-        uint64_t v = draw();
-        size_t mask;
-        if (!v)
-            continue;
-        for (mask = 0; mask < ((size_t)1 << nd); mask++) {
-            size_t c = 0;
-            for (d = 0; d < nd; d++)
-                c += (mask >> d & 1 ? 0 : (i / istride[d]) % n[d] + 1) * stride[d];
-            t->value[c] += v;
-        }
-    }
-    t->totals = 1;
-    t->min_count = 3;
-    table_protect_primary(t);
+    inner = oc_malloc(ninner * sizeof *inner);
+    for (i = 0; i < ninner; i++)
+        inner[i] = draw();
+    t = sc_table(nd, n, inner, 3);
+    oc_free(inner);
     return t;
 }
 
 int main(int argc, char **argv)
 {
-    static const char *const names[] = {"GEO", "ICCS", "SEX", "AGE", "YEAR"};
     static const struct { size_t nd, n[5]; } shapes[] = {
         {2, {300, 20}},            {3, {300, 20, 3}},        {4, {50, 15, 3, 9}},
         {4, {100, 20, 3, 9}},      {5, {30, 20, 3, 9, 4}},   {5, {100, 20, 3, 9, 4}},
@@ -125,7 +95,7 @@ int main(int argc, char **argv)
         }
         if (inner > max_cells)
             continue;
-        t = make(shapes[s].nd, shapes[s].n, names);
+        t = make(shapes[s].nd, shapes[s].n);
         oc_error_clear(&err);
         st = protect_table(t, 1, &rep, &err);
         for (c = 0; c < t->ncells; c++) {

@@ -268,14 +268,11 @@ static int cmp_rows(const void *a, const void *b)
 /* "DIM=CODE;DIM=CODE" of the position tuple p into b. */
 static oc_status cell_name(oc_buf *b, const oc_table *t, const uint32_t *p)
 {
-    size_t d;
-    oc_buf_reset(b);
+    size_t d, cell = 0;
     for (d = 0; d < t->ndims; d++)
-        if (oc_buf_printf(b, "%s%s=%s", d ? ";" : "", t->dims[d].id, t->dims[d].codes[p[d]]) != OC_OK)
-            return OC_ENOMEM;
-    if (!b->data && oc_buf_append(b, "", 0) != OC_OK)
-        return OC_ENOMEM;
-    return OC_OK;
+        cell = cell * t->dims[d].n + p[d];
+    oc_buf_reset(b);
+    return table_cell_name(t, cell, ";", b);
 }
 
 /* Code names and the default parents (_T first, the parent of every other
@@ -542,28 +539,6 @@ out:
 
 /* ---- report --------------------------------------------------------------- */
 
-static void pos_of(const oc_table *t, size_t cell, uint32_t *p)
-{
-    size_t d;
-    for (d = t->ndims; d-- > 0;) {
-        p[d] = (uint32_t)(cell % t->dims[d].n);
-        cell /= t->dims[d].n;
-    }
-}
-
-static oc_status csv_field(oc_buf *b, const char *s)
-{
-    oc_status st = OC_OK;
-    if (strpbrk(s, ",\"\r\n") == NULL)
-        return oc_buf_append(b, s, strlen(s));
-    st = oc_buf_append(b, "\"", 1);
-    for (; *s && st == OC_OK; s++)
-        st = *s == '"' ? oc_buf_append(b, "\"\"", 2) : oc_buf_append(b, s, 1);
-    if (st == OC_OK)
-        st = oc_buf_append(b, "\"", 1);
-    return st;
-}
-
 typedef struct rep_row {
     size_t      cell;
     const char *status;
@@ -575,20 +550,18 @@ typedef struct rep_row {
 
 static oc_status put_row(oc_buf *b, const oc_table *t, const rep_row *r, int json, int first, oc_buf *tmp)
 {
-    uint32_t p[AUD_MAX_DIMS];
-    size_t d;
+    size_t p[AUD_MAX_DIMS], d;
     oc_status st = OC_OK;
     char lo[32], hi[32];
-    pos_of(t, r->cell, p);
+    table_cell_pos(t, r->cell, p);
     snprintf(lo, sizeof lo, "%.0f", r->lo);
     if (isinf(r->hi))
         snprintf(hi, sizeof hi, "%s", json ? "null" : "inf");
     else
         snprintf(hi, sizeof hi, "%.0f", r->hi);
     if (r->has_by) {
-        uint32_t q[AUD_MAX_DIMS];
-        pos_of(t, r->by, q);
-        if (cell_name(tmp, t, q) != OC_OK)
+        oc_buf_reset(tmp);
+        if (table_cell_name(t, r->by, ";", tmp) != OC_OK)
             return OC_ENOMEM;
     }
     if (json) {
@@ -613,14 +586,14 @@ static oc_status put_row(oc_buf *b, const oc_table *t, const rep_row *r, int jso
         return st;
     }
     for (d = 0; d < t->ndims && st == OC_OK; d++) {
-        st = csv_field(b, t->dims[d].codes[p[d]]);
+        st = oc_csv_str(b, t->dims[d].codes[p[d]]);
         if (st == OC_OK)
             st = oc_buf_append(b, ",", 1);
     }
     if (st == OC_OK)
         st = oc_buf_printf(b, "%" PRIu64 ",%s,%s,%s,%s,", t->value[r->cell], r->status, lo, hi, r->verdict);
     if (st == OC_OK && r->has_by)
-        st = csv_field(b, tmp->data);
+        st = oc_csv_str(b, tmp->data);
     if (st == OC_OK)
         st = oc_buf_append(b, "\n", 1);
     return st;
@@ -648,7 +621,7 @@ static oc_status write_report(oc_buf *b, const oc_table *t, const audit_result *
             st = oc_buf_printf(b, ", \"cells_audited\": %zu, \"failures\": %zu, \"cells\": [", res->n, fails);
     } else {
         for (d = 0; d < t->ndims && st == OC_OK; d++) {
-            st = csv_field(b, t->dims[d].id);
+            st = oc_csv_str(b, t->dims[d].id);
             if (st == OC_OK)
                 st = oc_buf_append(b, ",", 1);
         }

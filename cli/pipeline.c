@@ -49,7 +49,7 @@ typedef struct tbl {
     int       ds;
     cube     *cb;
     oc_table *t;
-    int       no_secondary;
+    int       no_secondary;   /* protect: {secondary: false} */
 } tbl;
 
 typedef struct pipe {
@@ -294,7 +294,6 @@ static oc_status load_table(pipe_t *p, tbl *t, const oc_ynode *v, oc_error *err)
             int on = 1;
             if ((st = oc_ybool(m, p->path, &on, err)) != OC_OK)
                 return st;
-            t->sp.no_secondary = !on;
             t->no_secondary = !on;
         }
         if ((m = oc_ymap_get(n, "upl")) && (st = protection_level(m, p->path, &t->sp.upl, &t->sp.upl_pct, err)) != OC_OK)

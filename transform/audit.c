@@ -28,6 +28,10 @@ void audit_opts_default(audit_opts *o, const oc_table *t)
     o->nonempty = !t->protect_zeros;
     o->integer = 1;
     o->singletons = 1;
+    o->upl = t->upl;
+    o->lpl = t->lpl;
+    o->upl_pct = t->upl_pct;
+    o->lpl_pct = t->lpl_pct;
 }
 
 void audit_result_fini(audit_result *r)
@@ -77,7 +81,6 @@ typedef struct actx {
     size_t           *col;      /* cell -> column within its component (1-based), 0 = published */
     size_t           *root;     /* union-find over suppressed indices */
     size_t           *sidx;     /* cell -> suppressed index + 1 */
-    size_t           *roff, *rlist;   /* cell -> relations (CSR) */
     size_t           *near;     /* cell -> singleton cell + 1 it was last marked for */
     int              *ind;
     double           *val;
@@ -295,7 +298,7 @@ static int contains(const oc_table *t, size_t outer, size_t inner)
 oc_status audit_table(const oc_table *t, const sdc_model *m, const audit_opts *o, audit_result *res, oc_error *err)
 {
     actx a;
-    size_t c, i, nsup = 0, *order = NULL, *start = NULL, *members = NULL;
+    size_t c, i, nsup = 0, *fill = NULL, *start = NULL, *members = NULL;
     unsigned char *in_comp = NULL, *haskids[64] = {0};
     oc_status st = OC_OK;
     comp cp;
@@ -311,29 +314,9 @@ oc_status audit_table(const oc_table *t, const sdc_model *m, const audit_opts *o
     a.col = oc_calloc(t->ncells ? t->ncells : 1, sizeof *a.col);
     a.sidx = oc_calloc(t->ncells ? t->ncells : 1, sizeof *a.sidx);
     in_comp = oc_calloc(t->ncells ? t->ncells : 1, 1);
-    a.roff = oc_calloc(t->ncells + 1, sizeof *a.roff);
-    a.rlist = oc_malloc((m->nrel ? m->off[m->nrel] : 1) * sizeof *a.rlist);
     a.near = oc_calloc(t->ncells ? t->ncells : 1, sizeof *a.near);
-    if (!a.col || !a.sidx || !in_comp || !a.roff || !a.rlist || !a.near || t->ndims > 64)
+    if (!a.col || !a.sidx || !in_comp || !a.near || t->ndims > 64)
         goto nomem;
-    for (i = 0; i < m->nrel; i++) {
-        size_t k;
-        for (k = m->off[i]; k < m->off[i + 1]; k++)
-            a.roff[m->idx[k] + 1]++;
-    }
-    for (c = 0; c < t->ncells; c++)
-        a.roff[c + 1] += a.roff[c];
-    {
-        size_t *fill = a.near;   /* zero now, zeroed again below */
-        for (i = 0; i < m->nrel; i++) {
-            size_t k;
-            for (k = m->off[i]; k < m->off[i + 1]; k++) {
-                size_t cell = m->idx[k];
-                a.rlist[a.roff[cell] + fill[cell]++] = i;
-            }
-        }
-        memset(fill, 0, t->ncells * sizeof *fill);
-    }
     for (c = 0; c < t->ncells; c++)
         if (t->status[c] != CELL_PUBLISHED)
             a.sidx[c] = ++nsup;
@@ -342,12 +325,12 @@ oc_status audit_table(const oc_table *t, const sdc_model *m, const audit_opts *o
     a.root = oc_malloc((nsup ? nsup : 1) * sizeof *a.root);
     a.ind = oc_malloc((t->ncells + 2) * sizeof *a.ind);
     a.val = oc_malloc((t->ncells + 2) * sizeof *a.val);
-    order = oc_malloc((nsup ? nsup : 1) * sizeof *order);
+    fill = oc_calloc(nsup ? nsup : 1, sizeof *fill);
     start = oc_calloc(nsup + 1, sizeof *start);
     members = oc_malloc((nsup ? nsup : 1) * sizeof *members);
     cp.cells = oc_malloc((nsup ? nsup : 1) * sizeof *cp.cells);
     cp.lb = oc_malloc((nsup ? nsup : 1) * sizeof *cp.lb);
-    if (!res->cells || !a.root || !a.ind || !a.val || !order || !start || !members || !cp.cells || !cp.lb)
+    if (!res->cells || !a.root || !a.ind || !a.val || !fill || !start || !members || !cp.cells || !cp.lb)
         goto nomem;
     for (i = 0; i < t->ndims; i++) {
         size_t k;
@@ -383,13 +366,9 @@ oc_status audit_table(const oc_table *t, const sdc_model *m, const audit_opts *o
         start[uf_find(a.root, i) + 1]++;
     for (i = 0; i < nsup; i++)
         start[i + 1] += start[i];
-    {
-        size_t *fill = order;   /* reuse as fill counters */
-        memset(fill, 0, nsup * sizeof *fill);
-        for (i = 0; i < nsup; i++) {
-            size_t r = uf_find(a.root, i);
-            members[start[r] + fill[r]++] = i;
-        }
+    for (i = 0; i < nsup; i++) {
+        size_t r = uf_find(a.root, i);
+        members[start[r] + fill[r]++] = i;
     }
     for (i = 0; i < nsup; i++) {
         size_t lo = start[i], hi = start[i + 1], j, s;
@@ -420,8 +399,8 @@ oc_status audit_table(const oc_table *t, const sdc_model *m, const audit_opts *o
                 if (t->value[scell] != 1 || !is_interior(t, scell, (const unsigned char *const *)haskids))
                     continue;
                 glp_set_col_bnds(cp.lp, (int)s + 1, GLP_FX, 1.0, 1.0);
-                for (r = a.roff[scell]; r < a.roff[scell + 1]; r++)
-                    for (k = m->off[a.rlist[r]]; k < m->off[a.rlist[r] + 1]; k++)
+                for (r = m->coff[scell]; r < m->coff[scell + 1]; r++)
+                    for (k = m->off[m->crel[r]]; k < m->off[m->crel[r] + 1]; k++)
                         a.near[m->idx[k]] = scell + 1;
                 for (j = 0; j < cp.n; j++) {
                     size_t cell = cp.cells[j];
@@ -470,14 +449,12 @@ out:
         oc_free(haskids[i]);
     oc_free(a.col);
     oc_free(a.sidx);
-    oc_free(a.roff);
-    oc_free(a.rlist);
     oc_free(a.near);
     oc_free(a.root);
     oc_free(a.ind);
     oc_free(a.val);
     oc_free(in_comp);
-    oc_free(order);
+    oc_free(fill);
     oc_free(start);
     oc_free(members);
     oc_free(cp.cells);

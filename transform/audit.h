@@ -49,7 +49,7 @@ typedef struct audit_opts {
 } audit_opts;
 
 /* Defaults for a table: nonempty unless zeros are protected, integer and
- * singleton knowledge on, no protection levels. */
+ * singleton knowledge on, the table's protection levels (upl, lpl). */
 void audit_opts_default(audit_opts *o, const oc_table *t);
 
 typedef struct audit_cell {

@@ -640,6 +640,29 @@ void table_free(oc_table *t)
     oc_free(t);
 }
 
+void table_cell_pos(const oc_table *t, size_t cell, size_t *pos)
+{
+    size_t d;
+    for (d = t->ndims; d-- > 0;) {
+        pos[d] = cell % t->dims[d].n;
+        cell /= t->dims[d].n;
+    }
+}
+
+oc_status table_cell_name(const oc_table *t, size_t cell, const char *sep, oc_buf *b)
+{
+    size_t d, rest = cell, div = 1;
+    for (d = 0; d < t->ndims; d++)
+        div *= t->dims[d].n;
+    for (d = 0; d < t->ndims; d++) {
+        div /= t->dims[d].n;
+        if (oc_buf_printf(b, "%s%s=%s", d ? sep : "", t->dims[d].id, t->dims[d].codes[rest / div]) != OC_OK)
+            return OC_ENOMEM;
+        rest %= div;
+    }
+    return OC_OK;
+}
+
 size_t table_protect_primary(oc_table *t)
 {
     size_t i, n = 0;

@@ -37,7 +37,6 @@ typedef struct cube_spec {
     int         totals;
     int64_t     min_count;
     int         protect_zeros;
-    int         no_secondary;        /* primary suppression only (table marked unprotected) */
     double      upl, lpl;            /* protection levels (absolute) */
     double      upl_pct, lpl_pct;    /* ... in percent of the value */
 } cube_spec;

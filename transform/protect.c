@@ -3,7 +3,6 @@
 #include "protect.h"
 
 #include <stdint.h>
-#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
@@ -17,31 +16,6 @@ static double now(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-/* cell -> relations containing it (CSR) */
-typedef struct relidx { size_t *off, *list; } relidx;
-
-static int relidx_build(const oc_table *t, const sdc_model *m, relidx *x)
-{
-    size_t r, k, c, *fill;
-    x->off = oc_calloc(t->ncells + 1, sizeof *x->off);
-    x->list = oc_malloc((m->nrel ? m->off[m->nrel] : 1) * sizeof *x->list);
-    fill = oc_calloc(t->ncells ? t->ncells : 1, sizeof *fill);
-    if (!x->off || !x->list || !fill) {
-        oc_free(fill);
-        return -1;
-    }
-    for (r = 0; r < m->nrel; r++)
-        for (k = m->off[r]; k < m->off[r + 1]; k++)
-            x->off[m->idx[k] + 1]++;
-    for (c = 0; c < t->ncells; c++)
-        x->off[c + 1] += x->off[c];
-    for (r = 0; r < m->nrel; r++)
-        for (k = m->off[r]; k < m->off[r + 1]; k++)
-            x->list[x->off[m->idx[k]] + fill[m->idx[k]]++] = r;
-    oc_free(fill);
-    return 0;
 }
 
 static void cheapest_in(const oc_table *t, const sdc_model *m, size_t r, size_t *best)
@@ -58,18 +32,18 @@ static void cheapest_in(const oc_table *t, const sdc_model *m, size_t r, size_t 
 
 /* The cheapest published non-empty cell in a relation with `cell`, else in
  * a relation of one of its suppressed neighbours; SIZE_MAX if none. */
-static size_t repair_cell(const oc_table *t, const sdc_model *m, const relidx *x, size_t cell)
+static size_t repair_cell(const oc_table *t, const sdc_model *m, size_t cell)
 {
     size_t best = SIZE_MAX, i, k, j;
-    for (i = x->off[cell]; i < x->off[cell + 1]; i++)
-        cheapest_in(t, m, x->list[i], &best);
-    for (i = x->off[cell]; i < x->off[cell + 1] && best == SIZE_MAX; i++)
-        for (k = m->off[x->list[i]]; k < m->off[x->list[i] + 1]; k++) {
+    for (i = m->coff[cell]; i < m->coff[cell + 1]; i++)
+        cheapest_in(t, m, m->crel[i], &best);
+    for (i = m->coff[cell]; i < m->coff[cell + 1] && best == SIZE_MAX; i++)
+        for (k = m->off[m->crel[i]]; k < m->off[m->crel[i] + 1]; k++) {
             size_t c = m->idx[k];
             if (t->status[c] == CELL_PUBLISHED || c == cell)
                 continue;
-            for (j = x->off[c]; j < x->off[c + 1]; j++)
-                cheapest_in(t, m, x->list[j], &best);
+            for (j = m->coff[c]; j < m->coff[c + 1]; j++)
+                cheapest_in(t, m, m->crel[j], &best);
         }
     return best;
 }
@@ -77,10 +51,10 @@ static size_t repair_cell(const oc_table *t, const sdc_model *m, const relidx *x
 oc_status protect_table(oc_table *t, int secondary, protect_report *rep, oc_error *err)
 {
     sdc_model *m = NULL;
-    relidx rx = {NULL, NULL};
     audit_opts o;
     audit_result res;
     size_t *extra = NULL, nextra = 0, round, c;
+    unsigned char *is_extra = NULL;
     oc_status st;
     double t0;
 
@@ -93,15 +67,12 @@ oc_status protect_table(oc_table *t, int secondary, protect_report *rep, oc_erro
     if ((st = sdc_model_build(t, &m, err)) != OC_OK)
         return st;
     extra = oc_malloc((t->ncells ? t->ncells : 1) * sizeof *extra);
-    if (!extra || relidx_build(t, m, &rx) != 0) {
+    is_extra = oc_calloc(t->ncells ? t->ncells : 1, 1);
+    if (!extra || !is_extra) {
         st = oc_error_set(err, OC_ENOMEM, "out of memory");
         goto out;
     }
     audit_opts_default(&o, t);
-    o.upl = t->upl;
-    o.lpl = t->lpl;
-    o.upl_pct = t->upl_pct;
-    o.lpl_pct = t->lpl_pct;
     for (round = 0;; round++) {
         size_t i, added = 0;
         t0 = now();
@@ -125,42 +96,34 @@ oc_status protect_table(oc_table *t, int secondary, protect_report *rep, oc_erro
             break;
         if (round < MAX_REPAIR_ROUNDS)
             for (i = 0; i < res.n; i++) {
-                size_t r, k;
-                int dup = 0;
+                size_t r;
                 if (!res.cells[i].disclosed)
                     continue;
-                r = repair_cell(t, m, &rx, res.cells[i].cell);
-                if (r == SIZE_MAX)
-                    continue;
-                for (k = 0; k < nextra; k++)
-                    dup |= extra[k] == r;
-                if (!dup) {
+                r = repair_cell(t, m, res.cells[i].cell);
+                if (r != SIZE_MAX && !is_extra[r]) {
+                    is_extra[r] = 1;
                     extra[nextra++] = r;
                     added++;
                 }
             }
         if (added == 0) {
             const audit_cell *a = NULL;
-            size_t d, rest, pos[64];
-            char where[512];
-            size_t off = 0;
+            oc_buf where;
             for (i = 0; i < res.n && !a; i++)
                 if (res.cells[i].disclosed)
                     a = &res.cells[i];
-            rest = a->cell;
-            for (d = t->ndims; d-- > 0;) {
-                pos[d] = rest % t->dims[d].n;
-                rest /= t->dims[d].n;
+            oc_buf_init(&where, 0);
+            if (table_cell_name(t, a->cell, ",", &where) != OC_OK) {
+                oc_buf_fini(&where);
+                st = oc_error_set(err, OC_ENOMEM, "out of memory");
+                goto out;
             }
-            where[0] = '\0';
-            for (d = 0; d < t->ndims && off < sizeof where; d++)
-                off += (size_t)snprintf(where + off, sizeof where - off, "%s%s=%s", d ? "," : "", t->dims[d].id,
-                                        t->dims[d].codes[pos[d]]);
             st = oc_error_set(err, OC_EAUDIT,
                               "table %s fails its audit: %zu suppressed cell(s) can be recovered, e.g. %s "
                               "(%s, interval [%g, %g])",
-                              t->id ? t->id : "?", res.disclosed, where, audit_reason_name(a->verdict), a->lo,
+                              t->id ? t->id : "?", res.disclosed, where.data, audit_reason_name(a->verdict), a->lo,
                               a->hi);
+            oc_buf_fini(&where);
             goto out;
         }
         rep->repairs = nextra;
@@ -169,7 +132,6 @@ out:
     audit_result_fini(&res);
     sdc_model_free(m);
     oc_free(extra);
-    oc_free(rx.off);
-    oc_free(rx.list);
+    oc_free(is_extra);
     return st;
 }

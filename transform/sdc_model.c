@@ -10,6 +10,8 @@ void sdc_model_free(sdc_model *m)
         return;
     oc_free(m->off);
     oc_free(m->idx);
+    oc_free(m->coff);
+    oc_free(m->crel);
     oc_free(m);
 }
 
@@ -77,6 +79,24 @@ oc_status sdc_model_build(const oc_table *t, sdc_model **out, oc_error *err)
                 m->idx[at++] = c + (kids[d][k] - pos) * stride[d];
             m->off[++r] = at;
         }
+    /* the other way round: cell -> relations */
+    m->coff = oc_calloc(t->ncells + 1, sizeof *m->coff);
+    m->crel = oc_malloc((nidx ? nidx : 1) * sizeof *m->crel);
+    if (!m->coff || !m->crel)
+        goto nomem;
+    for (k = 0; k < nidx; k++)
+        m->coff[m->idx[k] + 1]++;
+    for (c = 0; c < t->ncells; c++)
+        m->coff[c + 1] += m->coff[c];
+    {
+        size_t *fill = oc_calloc(t->ncells ? t->ncells : 1, sizeof *fill);
+        if (!fill)
+            goto nomem;
+        for (r = 0; r < nrel; r++)
+            for (k = m->off[r]; k < m->off[r + 1]; k++)
+                m->crel[m->coff[m->idx[k]] + fill[m->idx[k]]++] = r;
+        oc_free(fill);
+    }
     goto out;
 nomem:
     st = oc_error_set(err, OC_ENOMEM, "out of memory");

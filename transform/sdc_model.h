@@ -19,6 +19,8 @@ typedef struct sdc_model {
     size_t  nrel;
     size_t *off;   /* owned: nrel + 1 offsets into idx */
     size_t *idx;   /* owned: relation r is idx[off[r]] = sum of idx[off[r]+1 .. off[r+1]-1] */
+    size_t *coff;  /* owned: ncells + 1 offsets into crel */
+    size_t *crel;  /* owned: the relations holding cell c are crel[coff[c] .. coff[c+1]-1] */
 } sdc_model;
 
 OC_NODISCARD oc_status sdc_model_build(const oc_table *t, sdc_model **out, oc_error *err);

@@ -205,7 +205,7 @@ static oc_status build_atoms(ctx *x)
     for (d = 0; d < x->nd; d++) {
         const tab_dim *td = &t->dims[d];
         dimat *dm = &x->dm[d];
-        size_t i, nkids, *nk = oc_calloc(td->n + 1, sizeof *nk), *fill;
+        size_t i, k, *nk = oc_calloc(td->n + 1, sizeof *nk), *fill;
         unsigned char *has_atom = oc_calloc(td->n + 1, 1);
         size_t base = 0, e;
         if (!nk || !has_atom) {
@@ -251,21 +251,19 @@ static oc_status build_atoms(ctx *x)
             dm->na += has_atom[i];
         dm->acode = oc_malloc((dm->na ? dm->na : 1) * sizeof *dm->acode);
         dm->aoff = oc_calloc(td->n + 1, sizeof *dm->aoff);
-        /* every atom belongs to its code and all its ancestors */
-        nkids = 0;
-        for (i = 0; i < td->n; i++)
-            if (has_atom[i]) {
-                int32_t p = (int32_t)i;
-                dm->acode[nkids++] = (uint32_t)i;
-                for (; p >= 0; p = td->parent[p])
-                    if (dm->aoff)
-                        dm->aoff[p + 1]++;
-            }
         if (!dm->acode || !dm->aoff) {
             oc_free(nk);
             oc_free(has_atom);
             return nomem(x);
         }
+        /* every atom belongs to its code and all its ancestors */
+        for (i = 0, k = 0; i < td->n; i++)
+            if (has_atom[i]) {
+                int32_t p = (int32_t)i;
+                dm->acode[k++] = (uint32_t)i;
+                for (; p >= 0; p = td->parent[p])
+                    dm->aoff[p + 1]++;
+            }
         for (i = 0; i < td->n; i++)
             dm->aoff[i + 1] += dm->aoff[i];
         dm->alist = oc_malloc((dm->aoff[td->n] ? dm->aoff[td->n] : 1) * sizeof *dm->alist);
@@ -482,8 +480,6 @@ static int proportional(const ctx *x)
     return 1;
 }
 
-typedef struct mark_arg { const vec *piv; int found; } mark_arg;
-
 /* Marks the targets having a cell that contains one of the pivot's atoms;
  * returns 1 as soon as one of them is determined by publishing. */
 static int pivot_kills_target(ctx *x, uint32_t piv)
@@ -633,7 +629,7 @@ static int cand_cmp(const void *pa, const void *pb)
     return a->cell < b->cell ? -1 : a->cell > b->cell;
 }
 
-static oc_status link_targets(ctx *x)
+static void link_targets(ctx *x)
 {
     size_t i, j;
     memset(x->thead, 0, x->t->ncells * sizeof *x->thead);
@@ -643,7 +639,6 @@ static oc_status link_targets(ctx *x)
             x->tnext[m] = x->thead[x->tg[i].cell[j]];
             x->thead[x->tg[i].cell[j]] = m + 1;
         }
-    return OC_OK;
 }
 
 /* Runs the greedy pass over the candidates; sets sec[i] for the candidates
@@ -792,7 +787,7 @@ oc_status suppress_secondary(oc_table *t, const size_t *extra, size_t n_extra, s
 {
     ctx x;
     cand *cd = NULL;
-    unsigned char *sec = NULL;
+    unsigned char *sec = NULL, *is_extra = NULL;
     size_t *single = NULL, nsingle = 0, ncd = 0, c, i, cap, nbase;
     oc_status st = OC_OK;
 
@@ -819,30 +814,29 @@ oc_status suppress_secondary(oc_table *t, const size_t *extra, size_t n_extra, s
     x.thead = oc_malloc(t->ncells * sizeof *x.thead);
     cd = oc_malloc((t->ncells ? t->ncells : 1) * sizeof *cd);
     sec = oc_calloc(t->ncells ? t->ncells : 1, 1);
+    is_extra = oc_calloc(t->ncells ? t->ncells : 1, 1);
     single = oc_malloc((t->ncells ? t->ncells : 1) * sizeof *single);
     cap = stats->primary + n_extra + 16;
     x.tg = oc_calloc(cap, sizeof *x.tg);
     x.tnext = oc_calloc(2 * cap, sizeof *x.tnext);
     x.tmark = oc_calloc(cap, sizeof *x.tmark);
-    if (!x.v || !x.occ || !x.gin || !x.hin || !x.g || !x.h || !x.gt || !x.ht || !x.thead || !cd || !sec || !single || !x.tg ||
+    if (!is_extra || !x.v || !x.occ || !x.gin || !x.hin || !x.g || !x.h || !x.gt || !x.ht || !x.thead || !cd || !sec || !single || !x.tg ||
         !x.tnext || !x.tmark) {
         st = nomem(&x);
         goto out;
     }
     /* targets: primaries and extra cells; candidates: the rest, non-empty */
+    for (i = 0; i < n_extra; i++)
+        is_extra[extra[i]] = 1;
     for (c = 0; c < t->ncells; c++) {
         size_t pos[MAXD], d, na = 1, leaf = 1;
-        int is_extra = 0;
-        for (i = 0; i < n_extra; i++)
-            if (extra[i] == c)
-                is_extra = 1;
         cell_pos(&x, c, pos);
         for (d = 0; d < x.nd; d++) {
             na *= x.dm[d].aoff[pos[d] + 1] - x.dm[d].aoff[pos[d]];
             if (!x.dm[d].leaf[pos[d]])
                 leaf = 0;
         }
-        if (t->status[c] == CELL_PRIMARY || is_extra) {
+        if (t->status[c] == CELL_PRIMARY || is_extra[c]) {
             target *tg = &x.tg[x.ntg++];
             tg->ncell = 1;
             tg->cell[0] = c;
@@ -884,6 +878,7 @@ out:
     ctx_fini(&x);
     oc_free(cd);
     oc_free(sec);
+    oc_free(is_extra);
     oc_free(single);
     return st;
 }

@@ -55,6 +55,13 @@ typedef struct oc_table {
 
 void table_free(oc_table *t);   /* accepts NULL */
 
+/* Positions of cell `cell` along every dimension (pos[d] indexes
+ * dims[d].codes; pos has ndims entries). */
+void table_cell_pos(const oc_table *t, size_t cell, size_t *pos);
+
+/* Appends "DIM=CODE<sep>DIM=CODE..." naming cell `cell` to b. */
+OC_NODISCARD oc_status table_cell_name(const oc_table *t, size_t cell, const char *sep, oc_buf *b);
+
 /* Applies the threshold rule: 1 <= value < min_count (or value == 0 with
  * protect_zeros) becomes CELL_PRIMARY.  Returns the number of such cells. */
 size_t table_protect_primary(oc_table *t);
