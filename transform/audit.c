@@ -32,6 +32,7 @@ void audit_opts_default(audit_opts *o, const oc_table *t)
     o->lpl = t->lpl;
     o->upl_pct = t->upl_pct;
     o->lpl_pct = t->lpl_pct;
+    o->intervals = 1;
 }
 
 void audit_result_fini(audit_result *r)
@@ -266,6 +267,95 @@ static oc_status build_comp(actx *a, comp *c, const unsigned char *in_comp)
     return OC_OK;
 }
 
+/* What a cell still needs shown: a value one whole number away from its
+ * own (not exact), and reaching its protection levels. */
+enum { NEED_MOVE = 1, NEED_UP = 2, NEED_DOWN = 4 };
+
+static unsigned needs(const actx *a, size_t cell)
+{
+    const oc_table *t = a->t;
+    double v = (double)t->value[cell];
+    unsigned n = NEED_MOVE;
+    if (t->status[cell] == CELL_PRIMARY) {
+        if (fmax(a->o->upl, a->o->upl_pct / 100.0 * v) > 0)
+            n |= NEED_UP;
+        if (fmax(a->o->lpl, a->o->lpl_pct / 100.0 * v) > 0)
+            n |= NEED_DOWN;
+    }
+    return n;
+}
+
+/* Clears from need[i] what the LP's current point shows for column
+ * cols[i].  A fractional point only counts two or more whole values away,
+ * where the interval's rounding (interval()) could not call an integer
+ * program that might narrow it. */
+static int witness(const actx *a, const comp *c, const size_t *cols, size_t n, unsigned *need)
+{
+    const oc_table *t = a->t;
+    int integral = lp_integral(c->lp), progress = 0;
+    size_t i;
+    for (i = 0; i < n; i++) {
+        size_t j = cols[i], cell = c->cells[j];
+        double v = (double)t->value[cell], x = glp_get_col_prim(c->lp, (int)j + 1);
+        double up = floor(x + EPS), down = ceil(x - EPS), gap = integral ? 1 : 2;
+        unsigned was = need[i];
+        if (!need[i])
+            continue;
+        if (up >= v + gap || down <= v - gap)
+            need[i] &= ~(unsigned)NEED_MOVE;
+        if ((need[i] & NEED_UP) && up >= v + fmax(a->o->upl, a->o->upl_pct / 100.0 * v) - EPS &&
+            (integral || up >= v + 2))
+            need[i] &= ~(unsigned)NEED_UP;
+        if ((need[i] & NEED_DOWN) && down <= fmax(c->lb[j], v - fmax(a->o->lpl, a->o->lpl_pct / 100.0 * v)) + EPS &&
+            (integral || down <= v - 2))
+            need[i] &= ~(unsigned)NEED_DOWN;
+        progress |= need[i] != was;
+    }
+    return progress;
+}
+
+/* Proves columns safe from feasible points instead of solving two
+ * programs per cell: each LP pushes every unsettled column up (or down)
+ * at once, and any column the optimum moves far enough is settled.  Stops
+ * when a round settles nothing; need[i] == 0 marks the settled ones, the
+ * rest are left to interval(). */
+static oc_status settle(actx *a, comp *c, const size_t *cols, size_t n, unsigned *need)
+{
+    size_t i;
+    int round;
+    if (glp_get_num_rows(c->lp) == 0)
+        return OC_OK;
+    for (i = 0; i < n; i++)
+        need[i] = needs(a, c->cells[cols[i]]);
+    for (round = 0; round < 64; round++) {
+        int progress = 0, dir;
+        for (dir = 0; dir < 2; dir++) {
+            unsigned want = dir == 0 ? (NEED_MOVE | NEED_UP) : (NEED_MOVE | NEED_DOWN);
+            size_t k = 0;
+            double v;
+            int unb = 0, r;
+            for (i = 0; i < n; i++)
+                if (need[i] & want) {
+                    glp_set_obj_coef(c->lp, (int)cols[i] + 1, 1.0);
+                    k++;
+                }
+            if (k == 0)
+                continue;
+            r = solve_lp(a, c->lp, dir == 0 ? GLP_MAX : GLP_MIN, &v, &unb);
+            for (i = 0; i < n; i++)
+                glp_set_obj_coef(c->lp, (int)cols[i] + 1, 0.0);
+            if (r == -2)
+                return oc_error_set(a->err, OC_EAUDIT, "the table is not additive: its margins do not add up");
+            if (r != 0 || unb)
+                return OC_OK;   /* leave the rest to interval() */
+            progress |= witness(a, c, cols, n, need);
+        }
+        if (!progress)
+            break;
+    }
+    return OC_OK;
+}
+
 static int is_interior(const oc_table *t, size_t cell, const unsigned char *const *haskids)
 {
     size_t d, rest = cell;
@@ -300,6 +390,8 @@ oc_status audit_table(const oc_table *t, const sdc_model *m, const audit_opts *o
     actx a;
     size_t c, i, nsup = 0, *fill = NULL, *start = NULL, *members = NULL;
     unsigned char *in_comp = NULL, *haskids[64] = {0};
+    size_t *cols = NULL;
+    unsigned *need = NULL;
     oc_status st = OC_OK;
     comp cp;
 
@@ -330,7 +422,9 @@ oc_status audit_table(const oc_table *t, const sdc_model *m, const audit_opts *o
     members = oc_malloc((nsup ? nsup : 1) * sizeof *members);
     cp.cells = oc_malloc((nsup ? nsup : 1) * sizeof *cp.cells);
     cp.lb = oc_malloc((nsup ? nsup : 1) * sizeof *cp.lb);
-    if (!res->cells || !a.root || !a.ind || !a.val || !fill || !start || !members || !cp.cells || !cp.lb)
+    cols = oc_malloc((nsup ? nsup : 1) * sizeof *cols);
+    need = oc_malloc((nsup ? nsup : 1) * sizeof *need);
+    if (!cols || !need || !res->cells || !a.root || !a.ind || !a.val || !fill || !start || !members || !cp.cells || !cp.lb)
         goto nomem;
     for (i = 0; i < t->ndims; i++) {
         size_t k;
@@ -387,7 +481,17 @@ oc_status audit_table(const oc_table *t, const sdc_model *m, const audit_opts *o
         if ((st = build_comp(&a, &cp, in_comp)) != OC_OK)
             goto comp_out;
         for (j = 0; j < cp.n; j++) {
+            cols[j] = j;
+            need[j] = 1;
+        }
+        if (!o->intervals && (st = settle(&a, &cp, cols, cp.n, need)) != OC_OK)
+            goto comp_out;
+        for (j = 0; j < cp.n; j++) {
             audit_cell *ac = &res->cells[members[lo + j]];
+            if (!need[j]) {
+                ac->verdict = AUDIT_PASS;   /* shown by a feasible point */
+                continue;
+            }
             if ((st = interval(&a, &cp, (int)j + 1, &ac->lo, &ac->hi)) != OC_OK)
                 goto comp_out;
             ac->verdict = judge(&a, ac->cell, cp.lb[j], ac->lo, ac->hi);
@@ -398,21 +502,34 @@ oc_status audit_table(const oc_table *t, const sdc_model *m, const audit_opts *o
                 size_t scell = cp.cells[s], r, k;
                 if (t->value[scell] != 1 || !is_interior(t, scell, (const unsigned char *const *)haskids))
                     continue;
+                size_t nc = 0, q;
                 glp_set_col_bnds(cp.lp, (int)s + 1, GLP_FX, 1.0, 1.0);
                 for (r = m->coff[scell]; r < m->coff[scell + 1]; r++)
                     for (k = m->off[m->crel[r]]; k < m->off[m->crel[r] + 1]; k++)
                         a.near[m->idx[k]] = scell + 1;
+                /* the unit learns about others: primary cells only, and
+                 * not a margin that holds nobody but the unit itself */
                 for (j = 0; j < cp.n; j++) {
                     size_t cell = cp.cells[j];
-                    audit_cell *ac = &res->cells[members[lo + j]];
+                    if (j == s || res->cells[members[lo + j]].verdict != AUDIT_PASS ||
+                        t->status[cell] != CELL_PRIMARY || (t->value[cell] == 1 && contains(t, cell, scell)) ||
+                        a.near[cell] != scell + 1)
+                        continue;
+                    cols[nc++] = j;
+                }
+                for (q = 0; q < nc; q++)
+                    need[q] = 1;
+                if (!o->intervals && (st = settle(&a, &cp, cols, nc, need)) != OC_OK)
+                    goto comp_out;
+                for (q = 0; q < nc; q++) {
+                    size_t cell;
+                    audit_cell *ac;
                     double l2, h2;
                     audit_reason v;
-                    /* the unit learns about others: primary cells only, and
-                     * not a margin that holds nobody but the unit itself */
-                    if (j == s || ac->verdict != AUDIT_PASS || t->status[cell] != CELL_PRIMARY ||
-                        (t->value[cell] == 1 && contains(t, cell, scell)))
-                        continue;
-                    if (a.near[cell] != scell + 1)
+                    j = cols[q];
+                    cell = cp.cells[j];
+                    ac = &res->cells[members[lo + j]];
+                    if (!need[q])
                         continue;
                     if ((st = interval(&a, &cp, (int)j + 1, &l2, &h2)) != OC_OK)
                         goto comp_out;
@@ -459,6 +576,8 @@ out:
     oc_free(members);
     oc_free(cp.cells);
     oc_free(cp.lb);
+    oc_free(cols);
+    oc_free(need);
     if (st != OC_OK)
         audit_result_fini(res);
     return st;
@@ -469,5 +588,6 @@ oc_status audit_lp(const oc_table *t, const sdc_model *m, int nonempty, audit_re
     audit_opts o;
     memset(&o, 0, sizeof o);
     o.nonempty = nonempty;
+    o.intervals = 1;
     return audit_table(t, m, &o, res, err);
 }

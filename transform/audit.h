@@ -10,6 +10,12 @@
  *  - LP (GLPK simplex), one problem per connected component of suppressed
  *    cells (cells linked through relations), the basis re-used from one
  *    objective to the next;
+ *  - verdicts without intervals (protection's repair loop): an LP that
+ *    pushes all unsettled cells up (then down) at once yields a feasible
+ *    table; every cell it moves by a whole number (two if the point is
+ *    fractional) or past its protection level is shown safe.  Rounds repeat
+ *    while they settle cells; only the rest get their two LPs each.  Exact
+ *    cells are never settled this way (no feasible point moves them);
  *  - whole numbers: LP bounds are rounded inwards; where an optimal vertex
  *    is fractional and only two whole values remain, the bound is solved
  *    again as an integer program (GLPK branch and cut);
@@ -46,10 +52,14 @@ typedef struct audit_opts {
     int    singletons;   /* insider knowledge of singletons */
     double upl, lpl;     /* absolute protection levels for primary cells */
     double upl_pct, lpl_pct;   /* the same, in percent of the cell's value */
+    int    intervals;    /* 1: exact intervals for every cell (reports); 0: verdicts
+                          * only, most cells settled by feasible points, and lo/hi
+                          * then only filled for the cells that needed them */
 } audit_opts;
 
 /* Defaults for a table: nonempty unless zeros are protected, integer and
- * singleton knowledge on, the table's protection levels (upl, lpl). */
+ * singleton knowledge on, the table's protection levels (upl, lpl), exact
+ * intervals. */
 void audit_opts_default(audit_opts *o, const oc_table *t);
 
 typedef struct audit_cell {

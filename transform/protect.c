@@ -73,6 +73,7 @@ oc_status protect_table(oc_table *t, int secondary, protect_report *rep, oc_erro
         goto out;
     }
     audit_opts_default(&o, t);
+    o.intervals = 0;   /* verdicts are enough here */
     for (round = 0;; round++) {
         size_t i, added = 0;
         t0 = now();

@@ -21,19 +21,29 @@
  * "Can be computed" is exact linear algebra: the published cells fix the
  * atoms up to the space D of atom changes that leave every published cell
  * unchanged; a cell is determined iff its sum is constant on D.  D is kept
- * as an integer basis that eliminates one vector per published cell; with
- * totals processed first the basis vectors stay short (a few atoms each),
- * so the work follows the number of cells, not its square.
+ * as a sparse basis that loses one vector per published cell, computed in
+ * the integers modulo the prime 2^61 - 1 (no coefficient growth, so no
+ * table is too deep for it).
  *
- * Singletons: a cell holding one unit lets that unit subtract itself.  For
- * every singleton s and sensitive cell p whose sums move together on D
- * (p = c + lambda*s for published c), p - lambda*s becomes an extra
- * sensitive combination and the greedy pass runs again (at most a few
- * rounds), as GaussSuppression's "subSum" and tau-ARGUS's virtual cells do.
+ * Beyond linear algebra, because counts are whole numbers >= 0 (>= 1 for a
+ * suppressed cell when zeros are published):
+ *  - a line (one relation) whose sensitive cells all sit at that lower
+ *    bound, with nothing else sensitive in it, has their sum as an extra
+ *    target, so the line gets one more suppression (three ones under a
+ *    published total would otherwise all be exact);
+ *  - after a pass, two suppressed cells at the lower bound that move in
+ *    opposite directions on D (u + c*w fixed, c > 0) have that combination
+ *    added as a target;
+ *  - singletons: a cell holding one unit lets that unit subtract itself.
+ *    For every singleton s and sensitive cell p whose sums move together on
+ *    D (p = c + lambda*s for published c), p - lambda*s becomes a target.
+ * The pass then runs again (at most 8 passes), as GaussSuppression's
+ * "subSum" and tau-ARGUS's virtual cells do.  What remains (exactness that
+ * needs more than pairs, integrality in tables that are not totally
+ * unimodular) is found by the audit and repaired by protect.h.
  *
  * Deterministic: no hashing of pointers, no randomness; same table, same
- * pattern on every machine.  The result is then checked by audit.h, which
- * also knows that counts are non-negative whole numbers.
+ * pattern on every machine.
  */
 #ifndef SUPPRESS_H
 #define SUPPRESS_H

@@ -6,6 +6,7 @@
 
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "oc_mem.h"
@@ -81,6 +82,29 @@ static inline size_t sc_count(const oc_table *t, int status)
     for (c = 0; c < t->ncells; c++)
         k += t->status[c] == status;
     return k;
+}
+
+/* n interior counts for random tests: 40 % zeros, 30 % ones and twos,
+ * the rest 3..22 (rand(), so seed with srand first). */
+static inline void sc_random_inner(uint64_t *v, size_t n)
+{
+    size_t i;
+    for (i = 0; i < n; i++) {
+        int r = rand() % 10;
+        v[i] = r < 4 ? 0 : r < 7 ? (uint64_t)(1 + rand() % 2) : (uint64_t)(3 + rand() % 20);
+    }
+}
+
+/* A random 2-D or 3-D table: shape {n0, n1, n2}, n2 == 0 for 2-D. */
+static inline oc_table *sc_random_table(const size_t shape[3], int64_t min_count)
+{
+    size_t nd = shape[2] ? 3 : 2, n = shape[0] * shape[1] * (shape[2] ? shape[2] : 1);
+    uint64_t *v = oc_malloc(n * sizeof *v);
+    oc_table *t;
+    sc_random_inner(v, n);
+    t = sc_table(nd, shape, v, min_count);
+    oc_free(v);
+    return t;
 }
 
 #endif

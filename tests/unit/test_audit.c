@@ -10,7 +10,10 @@
 #include "audit.h"
 #include "cube.h"
 #include "oc_mem.h"
+#include "sdc_cases.h"
 #include "sdc_model.h"
+#include "suppress.h"
+#include <stdlib.h>
 
 /* A table R x C with margins first in each dimension: rows[0] and cols[0]
  * are "_T".  vals are row-major over the (nr+1) x (nc+1) cells. */
@@ -191,4 +194,43 @@ Test(audit, no_totals_no_disclosure)
     cr_assert_eq(res.disclosed, 0);
     audit_result_fini(&res);
     table_free(t);
+}
+
+/* The verdicts-only audit (feasible points first, LPs for the rest) must
+ * give every cell the verdict of the full interval audit: random 2-D and
+ * 3-D tables after secondary suppression, with and without protection
+ * levels. */
+Test(audit, verdicts_only_match_intervals)
+{
+    static const size_t shapes[][3] = {{8, 6, 0}, {12, 4, 0}, {5, 4, 3}, {6, 3, 3}};
+    size_t s, rep, i;
+    srand(5);
+    for (s = 0; s < sizeof shapes / sizeof *shapes; s++)
+        for (rep = 0; rep < 6; rep++) {
+            oc_table *t;
+            suppress_stats st;
+            sdc_model *m;
+            audit_opts o;
+            audit_result full, fast;
+            oc_error err;
+            oc_error_clear(&err);
+            t = sc_random_table(shapes[s], 3);
+            if (rep % 2)
+                t->upl = 2;
+            cr_assert_eq(suppress_secondary(t, NULL, 0, &st, &err), OC_OK, "%s", err.msg);
+            cr_assert_eq(sdc_model_build(t, &m, &err), OC_OK);
+            audit_opts_default(&o, t);
+            cr_assert_eq(audit_table(t, m, &o, &full, &err), OC_OK, "%s", err.msg);
+            o.intervals = 0;
+            cr_assert_eq(audit_table(t, m, &o, &fast, &err), OC_OK, "%s", err.msg);
+            cr_assert_eq(full.n, fast.n);
+            for (i = 0; i < full.n; i++)
+                cr_assert_eq(full.cells[i].verdict, fast.cells[i].verdict, "shape %zu rep %zu cell %zu", s, rep,
+                             full.cells[i].cell);
+            cr_assert_eq(full.disclosed, fast.disclosed);
+            audit_result_fini(&full);
+            audit_result_fini(&fast);
+            sdc_model_free(m);
+            table_free(t);
+        }
 }
