@@ -117,6 +117,9 @@ static const char tabulate_help[] =
     "  --min-count K        primary suppression: 1 <= count < K is suppressed\n"
     "  --protect-zeros      suppress zero cells as well\n"
     "  --no-secondary       primary suppression only: the table is marked unprotected\n"
+    "  --group-rule DIM,... group (attribute) disclosure: a total whose units all\n"
+    "                       fall in one category of DIM gets its empty categories\n"
+    "                       protected (\"all\": every --by dimension; needs --totals)\n"
     "  --format F           csv (default), sdmx-csv (1.0), sdmx-csv-2.0, json\n"
     "  --agency ID          SDMX agency (default OCSTAT); --table-id ID (default TABLE)\n"
     "  -o, --output FILE    write to FILE (atomically) instead of standard output\n"
@@ -129,7 +132,7 @@ static const char tabulate_help[] =
     "fails its audit is not written (exit 1).\n";
 
 enum { OPT_SCHEMA = 256, OPT_BY, OPT_WHERE, OPT_TOTALS, OPT_MIN, OPT_PZ, OPT_FORMAT, OPT_REJ,
-       OPT_MAXREJ, OPT_QUIET, OPT_AGENCY, OPT_TABLEID, OPT_HELP, OPT_NOSEC, OPT_OUT, OPT_DRY };
+       OPT_MAXREJ, OPT_QUIET, OPT_AGENCY, OPT_TABLEID, OPT_HELP, OPT_NOSEC, OPT_OUT, OPT_DRY, OPT_GROUP };
 
 static int parse_by(cube_spec *sp, const schema *s, const char *list, const char *cmd)
 {
@@ -156,6 +159,34 @@ static int parse_by(cube_spec *sp, const schema *s, const char *list, const char
     return 0;
 }
 
+/* --group-rule DIM,... or "all": bits over the --by positions. */
+static int parse_group(cube_spec *sp, const schema *s, const char *list)
+{
+    const char *p = list;
+    if (!strcmp(list, "all")) {
+        sp->group_dims = (uint32_t)((1ull << sp->nby) - 1);
+        return 0;
+    }
+    while (*p) {
+        const char *e = strchr(p, ',');
+        size_t len = e ? (size_t)(e - p) : strlen(p), k;
+        char name[128];
+        int d;
+        if (len == 0 || len >= sizeof name)
+            return cli_usage("tabulate", "--group-rule needs DIM[,DIM...] or all, got '%s'", list);
+        memcpy(name, p, len);
+        name[len] = '\0';
+        d = schema_dim_index(s, name);
+        for (k = 0; k < sp->nby && sp->by[k] != d; k++)
+            ;
+        if (d < 0 || k == sp->nby)
+            return cli_usage("tabulate", "--group-rule: '%s' is not one of the --by dimensions", name);
+        sp->group_dims |= (uint32_t)1 << k;
+        p += len + (e ? 1 : 0);
+    }
+    return 0;
+}
+
 int cmd_tabulate(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -166,10 +197,10 @@ int cmd_tabulate(int argc, char **argv)
         {"rejects", required_argument, 0, OPT_REJ},   {"max-rejects", required_argument, 0, OPT_MAXREJ},
         {"quiet", no_argument, 0, OPT_QUIET},         {"agency", required_argument, 0, OPT_AGENCY},
         {"table-id", required_argument, 0, OPT_TABLEID}, {"help", no_argument, 0, OPT_HELP},
-        {"no-secondary", no_argument, 0, OPT_NOSEC},
+        {"no-secondary", no_argument, 0, OPT_NOSEC}, {"group-rule", required_argument, 0, OPT_GROUP},
         {0, 0, 0, 0}};
     const char *schema_path = NULL, *by = NULL, *out_path = NULL, *rej_path = NULL, *agency = "OCSTAT";
-    const char *table_id = "TABLE";
+    const char *table_id = "TABLE", *group = NULL;
     const char *wheres[64];
     size_t nwhere = 0, i;
     int totals = 0, pz = 0, quiet = 0, nosec = 0, c, rc = 0;
@@ -220,6 +251,7 @@ int cmd_tabulate(int argc, char **argv)
         case OPT_AGENCY: agency = optarg; break;
         case OPT_TABLEID: table_id = optarg; break;
         case OPT_NOSEC: nosec = 1; break;
+        case OPT_GROUP: group = optarg; break;
         case OPT_HELP: fputs(tabulate_help, stdout); return 0;
         default: return cli_usage("tabulate", "invalid option");
         }
@@ -249,6 +281,8 @@ int cmd_tabulate(int argc, char **argv)
     sp.totals = totals;
     sp.min_count = min_count;
     sp.protect_zeros = pz;
+    if (group && (rc = parse_group(&sp, s, group)) != 0)
+        goto done;
     if (!(sp.id = oc_strdup(table_id))) {
         oc_error_set(&err, OC_ENOMEM, "out of memory");
         rc = cli_fail(&err);

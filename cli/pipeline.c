@@ -217,11 +217,38 @@ static oc_status protection_level(const oc_ynode *m, const char *path, double *a
     return OC_OK;
 }
 
+/* group_rule: true (every dimension of the table is sensitive) or a list
+ * of the table's dimensions.  Needs `by` parsed. */
+static oc_status group_rule(tbl *t, const schema *s, const oc_ynode *m, const char *path, oc_error *err)
+{
+    size_t i, k;
+    if (m->kind == OC_YSCALAR) {
+        int on = 0;
+        oc_status st = oc_ybool(m, path, &on, err);
+        if (st != OC_OK)
+            return oc_yerror(err, m, path, OC_ECONFIG, "group_rule must be true, false or a list of dimensions");
+        t->sp.group_dims = on ? (uint32_t)((1ull << t->sp.nby) - 1) : 0;
+        return OC_OK;
+    }
+    if (m->kind != OC_YSEQ)
+        return oc_yerror(err, m, path, OC_ECONFIG, "group_rule must be true, false or a list of dimensions");
+    for (i = 0; i < m->n; i++) {
+        int d = m->vals[i]->kind == OC_YSCALAR ? schema_dim_index(s, m->vals[i]->str) : -1;
+        for (k = 0; k < t->sp.nby && t->sp.by[k] != d; k++)
+            ;
+        if (d < 0 || k == t->sp.nby)
+            return oc_yerror(err, m->vals[i], path, OC_ECONFIG, "group_rule: '%s' is not a dimension of this table",
+                             m->vals[i]->kind == OC_YSCALAR ? m->vals[i]->str : "?");
+        t->sp.group_dims |= (uint32_t)1 << k;
+    }
+    return OC_OK;
+}
+
 static oc_status load_table(pipe_t *p, tbl *t, const oc_ynode *v, oc_error *err)
 {
     static const char *const keys[] = {"id", "title", "dataset", "where", "by", "totals", "protect",
                                        "description", NULL};
-    static const char *const pkeys[] = {"min_count", "protect_zeros", "secondary", "upl", "lpl", NULL};
+    static const char *const pkeys[] = {"min_count", "protect_zeros", "secondary", "upl", "lpl", "group_rule", NULL};
     const oc_ynode *n, *by;
     const schema *s;
     size_t i, k;
@@ -299,6 +326,8 @@ static oc_status load_table(pipe_t *p, tbl *t, const oc_ynode *v, oc_error *err)
         if ((m = oc_ymap_get(n, "upl")) && (st = protection_level(m, p->path, &t->sp.upl, &t->sp.upl_pct, err)) != OC_OK)
             return st;
         if ((m = oc_ymap_get(n, "lpl")) && (st = protection_level(m, p->path, &t->sp.lpl, &t->sp.lpl_pct, err)) != OC_OK)
+            return st;
+        if ((m = oc_ymap_get(n, "group_rule")) != NULL && (st = group_rule(t, s, m, p->path, err)) != OC_OK)
             return st;
     }
     return OC_OK;
@@ -454,7 +483,8 @@ static oc_status manifest_head(const pipe_t *p, const char *rej_path, uint64_t n
     }
     TRY(oc_buf_printf(b, ",\n  \"configuration\": {\"sha256\": \"%s\"}", p->sha));
     for (i = 0; i < p->ntbl; i++)
-        if (!p->tbl[i].t->secondary && p->tbl[i].t->totals && p->tbl[i].t->min_count > 0)
+        if (!p->tbl[i].t->secondary && p->tbl[i].t->totals &&
+            (p->tbl[i].t->min_count > 0 || p->tbl[i].t->group_flagged > 0))
             any_unprotected = 1;
     TRY(oc_buf_printf(b, ",\n  \"protection\": {\"secondary_suppression\": %s, \"audit\": %s",
                       any_unprotected ? "false" : "true", any_unprotected ? "false" : "true"));
@@ -509,9 +539,12 @@ static oc_status manifest_head(const pipe_t *p, const char *rej_path, uint64_t n
         TRY(json_kv_str(b, "dataset", t->dataset));
         TRY(oc_buf_printf(b, ", \"cells\": %zu, \"primary_suppressed\": %zu, \"secondary_suppressed\": %zu, "
                              "\"min_count\": %" PRId64 ", \"rows_read\": %" PRIu64 ", \"rows_counted\": %" PRIu64
-                             ", \"rows_filtered\": %" PRIu64 ", \"rows_rejected\": %" PRIu64 "}",
+                             ", \"rows_filtered\": %" PRIu64 ", \"rows_rejected\": %" PRIu64,
                           t->ncells, prim, sec, t->min_count, t->acct.read, t->acct.counted, t->acct.filtered,
                           t->acct.rejected));
+        if (t->group_dims)
+            TRY(oc_buf_printf(b, ", \"group_rule_flagged\": %zu", t->group_flagged));
+        TRY(oc_buf_append(b, "}", 1));
     }
     TRY(oc_buf_append(b, "\n  ],\n  ", 8));
     if (rej_path) {

@@ -182,7 +182,18 @@ static size_t write_json(FILE *out, const oc_table *t, const tabw_options *opt)
             t->min_count, t->protect_zeros ? "true" : "false");
     fprintf(out, "\"secondary\": %s, \"primary_cells\": %zu, \"secondary_cells\": %zu",
             t->secondary ? "true" : "false", count_status(t, CELL_PRIMARY), count_status(t, CELL_SECONDARY));
-    if (!t->secondary && t->totals && t->min_count > 0) {
+    if (t->group_dims) {
+        size_t d;
+        fputs(", \"group_rule\": {\"dimensions\": [", out);
+        for (d = 0; d < t->ndims; d++)
+            if (t->group_dims >> d & 1) {
+                json_str(out, t->dims[d].id);
+                if (t->group_dims >> (d + 1))
+                    fputs(", ", out);
+            }
+        fprintf(out, "], \"totals_flagged\": %zu}", t->group_flagged);
+    }
+    if (!t->secondary && t->totals && (t->min_count > 0 || t->group_flagged > 0)) {
         fputs(", \"warning\": ", out);
         json_str(out, tabw_unprotected_note);
     }

@@ -10,6 +10,7 @@
 #include "oc_mem.h"
 
 #define EPS 1e-6
+#define MIP_MS 500   /* time limit of one integer program, milliseconds */
 
 const char *audit_reason_name(audit_reason r)
 {
@@ -133,9 +134,12 @@ static int solve_mip(actx *a, glp_prob *lp, int dir, double *out)
     glp_init_iocp(&parm);
     parm.msg_lev = GLP_MSG_OFF;
     parm.presolve = GLP_ON;
+    parm.tm_lim = MIP_MS;
     glp_set_obj_dir(lp, dir);
     ret = glp_intopt(lp, &parm);
     a->res->mips++;
+    if (ret == GLP_ETMLIM)
+        return -3;   /* undecided in time */
     if (ret != 0 && ret != GLP_ENOPFS)
         return -1;
     stat = glp_mip_status(lp);
@@ -176,12 +180,22 @@ static oc_status interval(actx *a, comp *c, int j, double *lo, double *hi)
             glp_copy_prob(ip, c->lp, GLP_OFF);
             for (k = 1; k <= (int)c->n; k++)
                 glp_set_col_kind(ip, k, GLP_IV);
-            if (solve_mip(a, ip, GLP_MIN, &v) == 0)
+            /* an integer program that runs out of time is read the safe
+             * way: as if the other value were impossible (the cell then
+             * counts as exact and gets repaired) */
+            int rm = solve_mip(a, ip, GLP_MIN, &v), rx;
+            if (rm == 0)
                 l = v;
+            else if (rm == -3)
+                l = h;
             else
                 l = h + 1;   /* no integer solution at all: the table is inconsistent */
-            if (l <= h && solve_mip(a, ip, GLP_MAX, &v) == 0)
-                h = v;
+            if (l <= h && rm != -3 && (rx = solve_mip(a, ip, GLP_MAX, &v)) != -1) {
+                if (rx == 0)
+                    h = v;
+                else if (rx == -3)
+                    h = l;
+            }
             glp_delete_prob(ip);
             if (l > h) {
                 glp_set_obj_coef(c->lp, j, 0.0);

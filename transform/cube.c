@@ -676,6 +676,69 @@ size_t table_protect_primary(oc_table *t)
     return n;
 }
 
+size_t table_group_rule(oc_table *t)
+{
+    size_t d, c, flagged = 0;
+    if (!t->totals)
+        return 0;
+    for (d = 0; d < t->ndims; d++) {
+        const tab_dim *td = &t->dims[d];
+        size_t stride = 1, e, *koff, *kid, i;
+        if (!(t->group_dims >> d & 1) || !td->parent)
+            continue;
+        for (e = d + 1; e < t->ndims; e++)
+            stride *= t->dims[e].n;
+        /* children of each code along d (CSR) */
+        koff = oc_calloc(td->n + 1, sizeof *koff);
+        kid = oc_malloc((td->n ? td->n : 1) * sizeof *kid);
+        if (!koff || !kid) {
+            oc_free(koff);
+            oc_free(kid);
+            return flagged;   /* out of memory: nothing more flagged */
+        }
+        for (i = 0; i < td->n; i++)
+            if (td->parent[i] >= 0)
+                koff[td->parent[i] + 1]++;
+        for (i = 0; i < td->n; i++)
+            koff[i + 1] += koff[i];
+        {
+            size_t *fill = oc_calloc(td->n + 1, sizeof *fill);
+            if (!fill) {
+                oc_free(koff);
+                oc_free(kid);
+                return flagged;
+            }
+            for (i = 0; i < td->n; i++)
+                if (td->parent[i] >= 0)
+                    kid[koff[td->parent[i]] + fill[td->parent[i]]++] = i;
+            oc_free(fill);
+        }
+        for (c = 0; c < t->ncells; c++) {
+            size_t pos = (c / stride) % td->n, k, nz = 0, base = c - pos * stride;
+            uint64_t sum = 0;
+            if (koff[pos + 1] - koff[pos] < 2 || t->value[c] == 0)
+                continue;
+            for (k = koff[pos]; k < koff[pos + 1]; k++) {
+                uint64_t v = t->value[base + kid[k] * stride];
+                nz += v > 0;
+                sum += v;
+            }
+            if (nz != 1 || sum != t->value[c])
+                continue;
+            flagged++;
+            for (k = koff[pos]; k < koff[pos + 1]; k++) {
+                size_t cell = base + kid[k] * stride;
+                if (t->value[cell] == 0)
+                    t->status[cell] = CELL_PRIMARY;
+            }
+        }
+        oc_free(koff);
+        oc_free(kid);
+    }
+    t->group_flagged = flagged;
+    return flagged;
+}
+
 static char *where_text(const cube *c)
 {
     oc_buf b;
@@ -830,6 +893,9 @@ oc_status cube_build(cube *c, const tab_accounting *ds, oc_table **out, oc_error
     t->totals = c->sp.totals;
     t->min_count = c->sp.min_count;
     t->protect_zeros = c->sp.protect_zeros;
+    for (i = 0; i < nd; i++)
+        if (c->sp.group_dims >> i & 1)
+            t->group_dims |= (uint32_t)1 << i;
     t->upl = c->sp.upl;
     t->lpl = c->sp.lpl;
     t->upl_pct = c->sp.upl_pct;
@@ -838,6 +904,7 @@ oc_status cube_build(cube *c, const tab_accounting *ds, oc_table **out, oc_error
     t->acct.counted = c->counted;
     t->acct.filtered = c->filtered;
     table_protect_primary(t);
+    table_group_rule(t);
     *out = t;
     t = NULL;
     goto out;

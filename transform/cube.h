@@ -37,6 +37,7 @@ typedef struct cube_spec {
     int         totals;
     int64_t     min_count;
     int         protect_zeros;
+    uint32_t    group_dims;          /* group rule: bit i = by[i] is a sensitive dimension */
     double      upl, lpl;            /* protection levels (absolute) */
     double      upl_pct, lpl_pct;    /* ... in percent of the value */
 } cube_spec;

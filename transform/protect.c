@@ -60,7 +60,7 @@ oc_status protect_table(oc_table *t, int secondary, protect_report *rep, oc_erro
 
     memset(rep, 0, sizeof *rep);
     memset(&res, 0, sizeof res);
-    if (!secondary || !t->totals || t->min_count <= 0) {
+    if (!secondary || !t->totals || (t->min_count <= 0 && t->group_flagged == 0)) {
         t->secondary = 0;
         return OC_OK;
     }

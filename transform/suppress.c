@@ -852,12 +852,12 @@ static oc_status pair_targets(core *x, size_t nbase, const unsigned char *single
         pcell *e = &pc[n];
         target tmp;
         fe one = 1, first;
-        if (i < nbase ? x->tg[i].ncell != 1 : !sec[i - nbase] || m->value[cell] != (lb1 ? 1u : 0u))
+        if (i < nbase ? x->tg[i].ncell != 1 : !sec[i - nbase] || !(m->value[cell] == 0 || (lb1 && m->value[cell] == 1)))
             continue;
         e->cell = cell;
         e->tg = i < nbase ? i : SIZE_MAX;
         e->single = i < nbase && single[i];
-        e->atlb = m->value[cell] == (lb1 ? 1u : 0u);
+        e->atlb = m->value[cell] == 0 || (lb1 && m->value[cell] == 1);
         memset(&tmp, 0, sizeof tmp);
         tmp.ncell = 1;
         tmp.cell = &cell;
@@ -1076,6 +1076,13 @@ static oc_status grid_model(grid *gx, model *m)
         }
         m->hidden[a] = (unsigned char)hidden;
     }
+    /* an empty cell protected on its own (group rule) hides its atoms */
+    for (c = 0; c < t->ncells; c++)
+        if (t->value[c] == 0 && t->status[c] == CELL_PRIMARY) {
+            n = grid_cell_atoms(gx, c, buf);
+            for (a = 0; a < n; a++)
+                m->hidden[buf[a]] = 1;
+        }
     for (c = 0; c < t->ncells; c++) {
         m->nall[c] = grid_cell_natoms(gx, c);
         total += m->nall[c];
@@ -1109,7 +1116,7 @@ static oc_status tight_lines(const oc_table *t, const unsigned char *is_extra, s
                              size_t *nsum, oc_error *err)
 {
     sdc_model *sm = NULL;
-    uint64_t lb = t->protect_zeros ? 0 : 1;
+    int lb1 = !t->protect_zeros;
     size_t r, k, n = 0, ncap = 0, *soff = NULL, *scell = NULL;
     oc_status st;
     *nsum = 0;
@@ -1125,7 +1132,7 @@ static oc_status tight_lines(const oc_table *t, const unsigned char *is_extra, s
             size_t c = sm->idx[k];
             if (t->status[c] != CELL_PRIMARY && !is_extra[c])
                 continue;
-            if (t->value[c] == lb)
+            if (t->value[c] == 0 || (lb1 && t->value[c] == 1))
                 at++;
             else
                 slack++;
@@ -1141,7 +1148,7 @@ static oc_status tight_lines(const oc_table *t, const unsigned char *is_extra, s
         }
         for (k = sm->off[r] + 1; k < sm->off[r + 1]; k++) {
             size_t c = sm->idx[k];
-            if ((t->status[c] == CELL_PRIMARY || is_extra[c]) && t->value[c] == lb)
+            if ((t->status[c] == CELL_PRIMARY || is_extra[c]) && (t->value[c] == 0 || (lb1 && t->value[c] == 1)))
                 scell[n++] = c;
         }
         soff[++*nsum] = n;

@@ -47,6 +47,8 @@ typedef struct oc_table {
     int            totals;
     int64_t        min_count;              /* 0: no primary rule */
     int            protect_zeros;
+    uint32_t       group_dims;             /* group rule: bit d = dims[d] is sensitive */
+    size_t         group_flagged;          /* totals the group rule flagged */
     int            secondary;              /* 1 if secondary suppression was applied */
     double         upl, lpl;               /* protection levels of primary cells (absolute) */
     double         upl_pct, lpl_pct;       /* ... and in percent of the value */
@@ -65,5 +67,15 @@ OC_NODISCARD oc_status table_cell_name(const oc_table *t, size_t cell, const cha
 /* Applies the threshold rule: 1 <= value < min_count (or value == 0 with
  * protect_zeros) becomes CELL_PRIMARY.  Returns the number of such cells. */
 size_t table_protect_primary(oc_table *t);
+
+/* The group (attribute) disclosure rule, for every dimension d in
+ * t->group_dims: a non-empty total along d whose units all sit in one of
+ * its two or more categories would tell that every unit has that
+ * attribute (all victims in a district are girls aged 15-17) as soon as the
+ * empty categories are published.  Those empty cells become CELL_PRIMARY
+ * (protected zeros), so secondary suppression keeps an attacker from
+ * knowing they are empty.  Returns the number of totals flagged (also in
+ * t->group_flagged).  Needs totals; call after table_protect_primary. */
+size_t table_group_rule(oc_table *t);
 
 #endif

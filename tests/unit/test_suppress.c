@@ -302,3 +302,57 @@ Test(suppress, tight_line_needs_no_repair)
     cr_assert_eq(full_disclosed(t), 0);
     table_free(t);
 }
+
+/* Group rule: district d1 has 5 victims, all female.  Publishing its male
+ * cell (0) would tell that every victim there is female.  The rule makes
+ * that empty cell primary; protection then keeps an attacker from proving
+ * it empty (its interval reaches 1) and the table passes the audit. */
+Test(suppress, group_rule_protects_the_empty_category)
+{
+    static const uint64_t v[] = {5, 0, 3, 4, 2, 6, 7, 5};
+    size_t n[2] = {4, 2}, pos[2] = {1, 2}, c, i;
+    oc_table *t = sc_table(2, n, v, 0);
+    protect_report rep;
+    sdc_model *m;
+    audit_opts o;
+    audit_result r;
+    oc_error err;
+    oc_error_clear(&err);
+    cr_assert_eq(sc_count(t, CELL_PRIMARY), 0);
+    t->group_dims = 1u << 1;   /* the second dimension (sex) is sensitive */
+    cr_assert_eq(table_group_rule(t), 1);
+    c = sc_cell(t, pos);
+    cr_assert_eq(t->value[c], 0);
+    cr_assert_eq(t->status[c], CELL_PRIMARY);
+    cr_assert_eq(sc_count(t, CELL_PRIMARY), 1);
+    cr_assert_eq(protect_table(t, 1, &rep, &err), OC_OK, "%s", err.msg);
+    cr_assert_eq(t->status[c], CELL_PRIMARY);
+    cr_assert_geq(sc_count(t, CELL_SECONDARY), 3);   /* a rectangle at least */
+    cr_assert_eq(sdc_model_build(t, &m, &err), OC_OK);
+    audit_opts_default(&o, t);
+    cr_assert_eq(audit_table(t, m, &o, &r, &err), OC_OK, "%s", err.msg);
+    cr_assert_eq(r.disclosed, 0);
+    for (i = 0; i < r.n; i++)
+        if (r.cells[i].cell == c) {
+            cr_assert_eq(r.cells[i].lo, 0);
+            cr_assert_geq(r.cells[i].hi, 1);
+        }
+    audit_result_fini(&r);
+    sdc_model_free(m);
+    table_free(t);
+}
+
+/* The rule flags nothing when every total spreads over two categories or
+ * more, and a total with one category only is not a disclosure. */
+Test(suppress, group_rule_flags_only_single_category_totals)
+{
+    static const uint64_t v[] = {5, 1, 3, 4, 2, 6};
+    size_t n[2] = {3, 2}, n1[2] = {3, 1};
+    oc_table *t = sc_table(2, n, v, 0), *t1 = sc_table(2, n1, v, 0);
+    t->group_dims = t1->group_dims = 3u;
+    cr_assert_eq(table_group_rule(t), 0);
+    cr_assert_eq(sc_count(t, CELL_PRIMARY), 0);
+    cr_assert_eq(table_group_rule(t1), 0);   /* sex has one category here: nothing to learn */
+    table_free(t);
+    table_free(t1);
+}
