@@ -10,7 +10,7 @@
 #include "oc_mem.h"
 
 #define EPS 1e-6
-#define MIP_MS 500   /* time limit of one integer program, milliseconds */
+#define MIP_NODES 20   /* branch-and-bound nodes one integer program may use */
 
 const char *audit_reason_name(audit_reason r)
 {
@@ -127,19 +127,31 @@ static int lp_integral(glp_prob *lp)
     return 1;
 }
 
+/* A node budget rather than a time limit keeps the audit deterministic:
+ * the same table gets the same verdicts on every machine. */
+static void mip_budget(glp_tree *tree, void *info)
+{
+    int *nodes = info;
+    if (glp_ios_reason(tree) == GLP_ISELECT && ++*nodes > MIP_NODES)
+        glp_ios_terminate(tree);
+}
+
 static int solve_mip(actx *a, glp_prob *lp, int dir, double *out)
 {
     glp_iocp parm;
     int ret, stat;
     glp_init_iocp(&parm);
+    int nodes = 0;
     parm.msg_lev = GLP_MSG_OFF;
-    parm.presolve = GLP_ON;
-    parm.tm_lim = MIP_MS;
+    parm.presolve = GLP_OFF;   /* the LP relaxation was just solved */
+    parm.br_tech = GLP_BR_MFV; /* cheap branching: the default estimates every candidate from the tableau */
+    parm.cb_func = mip_budget;
+    parm.cb_info = &nodes;
     glp_set_obj_dir(lp, dir);
     ret = glp_intopt(lp, &parm);
     a->res->mips++;
-    if (ret == GLP_ETMLIM)
-        return -3;   /* undecided in time */
+    if (ret == GLP_ESTOP)
+        return -3;   /* undecided within the budget */
     if (ret != 0 && ret != GLP_ENOPFS)
         return -1;
     stat = glp_mip_status(lp);
@@ -174,29 +186,31 @@ static oc_status interval(actx *a, comp *c, int j, double *lo, double *hi)
         /* two whole values left and a fractional vertex: the integer
          * program may rule one out */
         if (frac && !isinf(h) && h - l == 1) {
-            /* few whole values left: ask the integer program */
-            glp_prob *ip = glp_create_prob();
-            int k;
-            glp_copy_prob(ip, c->lp, GLP_OFF);
+            /* ask the integer program, in place: the columns become
+             * integer, branch and bound starts from the LP just solved
+             * again in that direction.  One that runs out of its budget is
+             * read the safe way, as if the other value were impossible
+             * (the cell then counts as exact and gets repaired). */
+            int k, rm, rx, unb2;
+            double lpv;
             for (k = 1; k <= (int)c->n; k++)
-                glp_set_col_kind(ip, k, GLP_IV);
-            /* an integer program that runs out of time is read the safe
-             * way: as if the other value were impossible (the cell then
-             * counts as exact and gets repaired) */
-            int rm = solve_mip(a, ip, GLP_MIN, &v), rx;
+                glp_set_col_kind(c->lp, k, GLP_IV);
+            rm = solve_lp(a, c->lp, GLP_MIN, &lpv, &unb2) == 0 ? solve_mip(a, c->lp, GLP_MIN, &v) : -1;
             if (rm == 0)
                 l = v;
-            else if (rm == -3)
+            else if (rm == -3 || rm == -1)
                 l = h;
             else
                 l = h + 1;   /* no integer solution at all: the table is inconsistent */
-            if (l <= h && rm != -3 && (rx = solve_mip(a, ip, GLP_MAX, &v)) != -1) {
+            if (l < h) {
+                rx = solve_lp(a, c->lp, GLP_MAX, &lpv, &unb2) == 0 ? solve_mip(a, c->lp, GLP_MAX, &v) : -1;
                 if (rx == 0)
                     h = v;
-                else if (rx == -3)
+                else
                     h = l;
             }
-            glp_delete_prob(ip);
+            for (k = 1; k <= (int)c->n; k++)
+                glp_set_col_kind(c->lp, k, GLP_CV);
             if (l > h) {
                 glp_set_obj_coef(c->lp, j, 0.0);
                 return oc_error_set(a->err, OC_EAUDIT, "the published cells admit no whole-number solution");
@@ -303,14 +317,15 @@ static unsigned needs(const actx *a, size_t cell)
  * cols[i].  A fractional point only counts two or more whole values away,
  * where the interval's rounding (interval()) could not call an integer
  * program that might narrow it. */
-static int witness(const actx *a, const comp *c, const size_t *cols, size_t n, unsigned *need)
+static int witness(const actx *a, const comp *c, const size_t *cols, size_t n, unsigned *need, const double *pt,
+                   int integral)
 {
     const oc_table *t = a->t;
-    int integral = lp_integral(c->lp), progress = 0;
+    int progress = 0;
     size_t i;
     for (i = 0; i < n; i++) {
         size_t j = cols[i], cell = c->cells[j];
-        double v = (double)t->value[cell], x = glp_get_col_prim(c->lp, (int)j + 1);
+        double v = (double)t->value[cell], x = pt[j];
         double up = floor(x + EPS), down = ceil(x - EPS), gap = integral ? 1 : 2;
         unsigned was = need[i];
         if (!need[i])
@@ -333,14 +348,44 @@ static int witness(const actx *a, const comp *c, const size_t *cols, size_t n, u
  * at once, and any column the optimum moves far enough is settled.  Stops
  * when a round settles nothing; need[i] == 0 marks the settled ones, the
  * rest are left to interval(). */
-static oc_status settle(actx *a, comp *c, const size_t *cols, size_t n, unsigned *need)
+/* Feasible points kept from the component's first settle() (columns in
+ * order, integral flag), re-used for the singleton checks: a point where
+ * the singleton sits at its own count is a feasible table for its unit. */
+typedef struct points {
+    size_t  n, cap, dim;
+    double *x;
+    unsigned char *integral;
+} points;
+
+static int points_add(points *p, glp_prob *lp)
+{
+    size_t j;
+    if (p->n == p->cap) {
+        size_t cap = p->cap ? p->cap * 2 : 16;
+        double *x = oc_realloc(p->x, cap * (p->dim ? p->dim : 1) * sizeof *x);
+        unsigned char *in;
+        if (!x)
+            return -1;
+        p->x = x;
+        if (!(in = oc_realloc(p->integral, cap)))
+            return -1;
+        p->integral = in;
+        p->cap = cap;
+    }
+    for (j = 0; j < p->dim; j++)
+        p->x[p->n * p->dim + j] = glp_get_col_prim(lp, (int)j + 1);
+    p->integral[p->n] = (unsigned char)lp_integral(lp);
+    p->n++;
+    return 0;
+}
+
+/* need[] must be filled (needs()); pts, when given, collects the points. */
+static oc_status settle(actx *a, comp *c, const size_t *cols, size_t n, unsigned *need, points *pts)
 {
     size_t i;
     int round;
     if (glp_get_num_rows(c->lp) == 0)
         return OC_OK;
-    for (i = 0; i < n; i++)
-        need[i] = needs(a, c->cells[cols[i]]);
     for (round = 0; round < 64; round++) {
         int progress = 0, dir;
         for (dir = 0; dir < 2; dir++) {
@@ -362,7 +407,20 @@ static oc_status settle(actx *a, comp *c, const size_t *cols, size_t n, unsigned
                 return oc_error_set(a->err, OC_EAUDIT, "the table is not additive: its margins do not add up");
             if (r != 0 || unb)
                 return OC_OK;   /* leave the rest to interval() */
-            progress |= witness(a, c, cols, n, need);
+            if (pts) {
+                if (points_add(pts, c->lp) != 0)
+                    return oc_error_set(a->err, OC_ENOMEM, "out of memory");
+                progress |= witness(a, c, cols, n, need, pts->x + (pts->n - 1) * pts->dim, pts->integral[pts->n - 1]);
+            } else {
+                double *pt = oc_malloc(c->n * sizeof *pt);
+                size_t j;
+                if (!pt)
+                    return oc_error_set(a->err, OC_ENOMEM, "out of memory");
+                for (j = 0; j < c->n; j++)
+                    pt[j] = glp_get_col_prim(c->lp, (int)j + 1);
+                progress |= witness(a, c, cols, n, need, pt, lp_integral(c->lp));
+                oc_free(pt);
+            }
         }
         if (!progress)
             break;
@@ -406,6 +464,7 @@ oc_status audit_table(const oc_table *t, const sdc_model *m, const audit_opts *o
     unsigned char *in_comp = NULL, *haskids[64] = {0};
     size_t *cols = NULL;
     unsigned *need = NULL;
+    points pts = {0, 0, 0, NULL, NULL};
     oc_status st = OC_OK;
     comp cp;
 
@@ -498,8 +557,14 @@ oc_status audit_table(const oc_table *t, const sdc_model *m, const audit_opts *o
             cols[j] = j;
             need[j] = 1;
         }
-        if (!o->intervals && (st = settle(&a, &cp, cols, cp.n, need)) != OC_OK)
-            goto comp_out;
+        pts.n = 0;
+        pts.dim = cp.n;
+        if (!o->intervals) {
+            for (j = 0; j < cp.n; j++)
+                need[j] = needs(&a, cp.cells[j]);
+            if ((st = settle(&a, &cp, cols, cp.n, need, &pts)) != OC_OK)
+                goto comp_out;
+        }
         for (j = 0; j < cp.n; j++) {
             audit_cell *ac = &res->cells[members[lo + j]];
             if (!need[j]) {
@@ -533,8 +598,17 @@ oc_status audit_table(const oc_table *t, const sdc_model *m, const audit_opts *o
                 }
                 for (q = 0; q < nc; q++)
                     need[q] = 1;
-                if (!o->intervals && (st = settle(&a, &cp, cols, nc, need)) != OC_OK)
-                    goto comp_out;
+                if (!o->intervals && nc) {
+                    size_t pi;
+                    for (q = 0; q < nc; q++)
+                        need[q] = needs(&a, cp.cells[cols[q]]);
+                    /* tables already seen with the singleton at its count */
+                    for (pi = 0; pi < pts.n; pi++)
+                        if (fabs(pts.x[pi * pts.dim + s] - 1.0) < EPS)
+                            (void)witness(&a, &cp, cols, nc, need, pts.x + pi * pts.dim, pts.integral[pi]);
+                    if ((st = settle(&a, &cp, cols, nc, need, NULL)) != OC_OK)
+                        goto comp_out;
+                }
                 for (q = 0; q < nc; q++) {
                     size_t cell;
                     audit_cell *ac;
@@ -592,6 +666,8 @@ out:
     oc_free(cp.lb);
     oc_free(cols);
     oc_free(need);
+    oc_free(pts.x);
+    oc_free(pts.integral);
     if (st != OC_OK)
         audit_result_fini(res);
     return st;

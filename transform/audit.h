@@ -18,9 +18,10 @@
  *    cells are never settled this way (no feasible point moves them);
  *  - whole numbers: LP bounds are rounded inwards; where an optimal vertex
  *    is fractional and only two whole values remain, the bound is solved
- *    again as an integer program (GLPK branch and cut, 0.5 s each; one
- *    that runs out of time counts as if the other value were impossible,
- *    so the cell fails rather than passes);
+ *    again as an integer program (GLPK branch and cut, at most 20
+ *    nodes each, a budget that keeps verdicts the same on every machine;
+ *    one that runs out counts as if the other value were impossible, so
+ *    the cell fails rather than passes);
  *  - singletons: the unit alone in an interior cell of count 1 knows that
  *    cell; with it fixed, the primary cells sharing a relation with it are
  *    solved again (a margin that holds nobody but the unit is not a
