@@ -10,7 +10,7 @@
 #include "oc_mem.h"
 
 #define EPS 1e-6
-#define MIP_NODES 20   /* branch-and-bound nodes one integer program may use */
+#define MIP_NODES 200   /* branch-and-bound nodes one integer program may use */
 
 const char *audit_reason_name(audit_reason r)
 {

@@ -18,7 +18,7 @@
  *    cells are never settled this way (no feasible point moves them);
  *  - whole numbers: LP bounds are rounded inwards; where an optimal vertex
  *    is fractional and only two whole values remain, the bound is solved
- *    again as an integer program (GLPK branch and cut, at most 20
+ *    again as an integer program (GLPK branch and cut, at most 200
  *    nodes each, a budget that keeps verdicts the same on every machine;
  *    one that runs out counts as if the other value were impossible, so
  *    the cell fails rather than passes);

@@ -48,13 +48,160 @@ static size_t repair_cell(const oc_table *t, const sdc_model *m, size_t cell)
     return best;
 }
 
+/* ---- integer moves --------------------------------------------------------
+ *
+ * A cell that whole numbers pin down (its LP interval is narrower than one
+ * unit) is repaired with a move that is integral by construction: +1 on
+ * the cell, -1 on a partner along one dimension and another along a
+ * second, +1 on the opposite corner, and the same on every margin those
+ * four interior cells add into.  Every cell the move changes is kept
+ * suppressed; if the move is feasible from the true table (no cell leaves
+ * its bounds, empty cells untouched, the singleton `avoid` unchanged),
+ * the attacker's interval of the cell holds two whole numbers.  Among the
+ * moves through the cell the one that suppresses the least count is
+ * taken (first in table order on ties). */
+
+#define MAXCH 4096
+#define BOX_AFTER 3   /* repair rounds before integral moves are used */
+
+typedef struct chg { size_t cell; int delta; } chg;
+
+static int is_leaf(const tab_dim *d, size_t code)
+{
+    size_t i;
+    for (i = 0; i < d->n; i++)
+        if (d->parent[i] == (int32_t)code)
+            return 0;
+    return 1;
+}
+
+/* Adds sign * (the interior cell at pos) to every cell containing it. */
+static int add_atom(const oc_table *t, const size_t *pos, int sign, chg *ch, size_t *nch)
+{
+    size_t k[32], d, nd = t->ndims;
+    for (d = 0; d < nd; d++)
+        k[d] = pos[d];
+    for (;;) {
+        size_t cell = 0, i;
+        for (d = 0; d < nd; d++)
+            cell = cell * t->dims[d].n + k[d];
+        for (i = 0; i < *nch && ch[i].cell != cell; i++)
+            ;
+        if (i == *nch) {
+            if (*nch == MAXCH)
+                return -1;
+            ch[i].cell = cell;
+            ch[i].delta = 0;
+            (*nch)++;
+        }
+        ch[i].delta += sign;
+        for (d = nd; d-- > 0;) {
+            int32_t p = t->dims[d].parent[k[d]];
+            if (p >= 0) {
+                k[d] = (size_t)p;
+                break;
+            }
+            k[d] = pos[d];
+        }
+        if (d == (size_t)-1)
+            return 0;
+    }
+}
+
+/* Cost of the move (count newly suppressed), or -1 if it is not usable. */
+static int64_t move_cost(const oc_table *t, const chg *ch, size_t nch, size_t avoid, int lb1)
+{
+    size_t i;
+    int up = 1, down = 1;
+    int64_t cost = 0;
+    for (i = 0; i < nch; i++) {
+        int64_t v = (int64_t)t->value[ch[i].cell], lb;
+        if (ch[i].delta == 0)
+            continue;
+        if (v == 0 || ch[i].cell == avoid)
+            return -1;
+        lb = lb1 ? 1 : 0;
+        if (v + ch[i].delta < lb)
+            up = 0;
+        if (v - ch[i].delta < lb)
+            down = 0;
+        if (t->status[ch[i].cell] == CELL_PUBLISHED)
+            cost += v;
+    }
+    return up || down ? cost : -1;
+}
+
+/* Finds the cheapest integral move through interior cell `cell` and sets
+ * keep[] on the cells it changes.  Returns 1 if one was found. */
+static int box_repair(const oc_table *t, size_t cell, size_t avoid, int lb1, unsigned char *keep)
+{
+    size_t nd = t->ndims, pos[32], d1, d2, a, b, d, i;
+    size_t best_pos[4][32] = {{0}};
+    int64_t best = -1;
+    chg *ch;
+    if (nd < 2 || nd > 32)
+        return 0;
+    table_cell_pos(t, cell, pos);
+    for (d = 0; d < nd; d++)
+        if (!is_leaf(&t->dims[d], pos[d]))
+            return 0;
+    ch = oc_malloc(MAXCH * sizeof *ch);
+    if (!ch)
+        return 0;
+    for (d1 = 0; d1 < nd; d1++)
+        for (d2 = d1 + 1; d2 < nd; d2++)
+            for (a = 0; a < t->dims[d1].n; a++) {
+                if (a == pos[d1] || !is_leaf(&t->dims[d1], a))
+                    continue;
+                for (b = 0; b < t->dims[d2].n; b++) {
+                    size_t p[4][32], nch = 0, q;
+                    int64_t cost;
+                    int ok = 1;
+                    if (b == pos[d2] || !is_leaf(&t->dims[d2], b))
+                        continue;
+                    for (q = 0; q < 4; q++) {
+                        memcpy(p[q], pos, nd * sizeof *pos);
+                        if (q & 1)
+                            p[q][d1] = a;
+                        if (q & 2)
+                            p[q][d2] = b;
+                    }
+                    for (q = 0; q < 4 && ok; q++) {
+                        size_t c = 0;
+                        for (d = 0; d < nd; d++)
+                            c = c * t->dims[d].n + p[q][d];
+                        if (t->value[c] == 0)
+                            ok = 0;
+                    }
+                    for (q = 0; q < 4 && ok; q++)
+                        ok = add_atom(t, p[q], (q == 0 || q == 3) ? 1 : -1, ch, &nch) == 0;
+                    if (!ok || (cost = move_cost(t, ch, nch, avoid, lb1)) < 0)
+                        continue;
+                    if (best < 0 || cost < best) {
+                        best = cost;
+                        memcpy(best_pos, p, sizeof p);
+                    }
+                }
+            }
+    if (best >= 0) {
+        size_t nch = 0, q;
+        for (q = 0; q < 4; q++)
+            (void)add_atom(t, best_pos[q], (q == 0 || q == 3) ? 1 : -1, ch, &nch);
+        for (i = 0; i < nch; i++)
+            if (ch[i].delta != 0)
+                keep[ch[i].cell] = 1;
+    }
+    oc_free(ch);
+    return best >= 0;
+}
+
 oc_status protect_table(oc_table *t, int secondary, protect_report *rep, oc_error *err)
 {
     sdc_model *m = NULL;
     audit_opts o;
     audit_result res;
     size_t *extra = NULL, nextra = 0, round, c;
-    unsigned char *is_extra = NULL;
+    unsigned char *is_extra = NULL, *keep = NULL;
     oc_status st;
     double t0;
 
@@ -68,7 +215,8 @@ oc_status protect_table(oc_table *t, int secondary, protect_report *rep, oc_erro
         return st;
     extra = oc_malloc((t->ncells ? t->ncells : 1) * sizeof *extra);
     is_extra = oc_calloc(t->ncells ? t->ncells : 1, 1);
-    if (!extra || !is_extra) {
+    keep = oc_calloc(t->ncells ? t->ncells : 1, 1);
+    if (!extra || !is_extra || !keep) {
         st = oc_error_set(err, OC_ENOMEM, "out of memory");
         goto out;
     }
@@ -80,7 +228,7 @@ oc_status protect_table(oc_table *t, int secondary, protect_report *rep, oc_erro
         for (c = 0; c < t->ncells; c++)
             if (t->status[c] == CELL_SECONDARY)
                 t->status[c] = CELL_PUBLISHED;
-        if ((st = suppress_secondary(t, extra, nextra, &rep->sup, err)) != OC_OK)
+        if ((st = suppress_secondary(t, extra, nextra, keep, &rep->sup, err)) != OC_OK)
             goto out;
         t->secondary = 1;
         rep->secs_suppress += now() - t0;
@@ -100,6 +248,16 @@ oc_status protect_table(oc_table *t, int secondary, protect_report *rep, oc_erro
                 size_t r;
                 if (!res.cells[i].disclosed)
                     continue;
+                /* after a few rounds of cheap repairs, an integral move
+                 * through a cell that is still exact (or exact for a
+                 * singleton's unit) */
+                if (round >= BOX_AFTER && res.cells[i].verdict != AUDIT_LEVEL &&
+                    box_repair(t, res.cells[i].cell,
+                               res.cells[i].verdict == AUDIT_SINGLETON ? res.cells[i].by : SIZE_MAX,
+                               !t->protect_zeros, keep)) {
+                    added++;
+                    continue;
+                }
                 r = repair_cell(t, m, res.cells[i].cell);
                 if (r != SIZE_MAX && !is_extra[r]) {
                     is_extra[r] = 1;
@@ -134,5 +292,6 @@ out:
     sdc_model_free(m);
     oc_free(extra);
     oc_free(is_extra);
+    oc_free(keep);
     return st;
 }

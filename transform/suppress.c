@@ -930,7 +930,8 @@ out:
 /* Suppresses candidates of m (non-empty, non-target cells) so that no
  * target can be worked out; sets sec_out[c] = 1 for them.  is_extra marks
  * cells to protect besides the primaries (may be NULL). */
-static oc_status run_model(const model *m, const unsigned char *is_extra, int lb1, const size_t *soff,
+static oc_status run_model(const model *m, const unsigned char *is_extra, const unsigned char *keep, int lb1,
+                           const size_t *soff,
                            const size_t *scell, size_t nsum, unsigned char *sec_out, suppress_stats *stats,
                            oc_error *err)
 {
@@ -960,6 +961,8 @@ static oc_status run_model(const model *m, const unsigned char *is_extra, int lb
         goto out;
     }
     for (c = 0; c < m->ncells; c++) {
+        if (keep && keep[c] && m->status[c] != CELL_PRIMARY && !(is_extra && is_extra[c]))
+            continue;   /* stays suppressed, needs no protection of its own */
         if (m->status[c] == CELL_PRIMARY || (is_extra && is_extra[c])) {
             fe one = 1;
             if ((st = add_target(&x, 1, &c, &one)) != OC_OK)
@@ -1164,8 +1167,8 @@ nomem:
     return oc_error_set(err, OC_ENOMEM, "out of memory");
 }
 
-oc_status suppress_secondary(oc_table *t, const size_t *extra, size_t n_extra, suppress_stats *stats,
-                             oc_error *err)
+oc_status suppress_secondary(oc_table *t, const size_t *extra, size_t n_extra, const unsigned char *keep,
+                             suppress_stats *stats, oc_error *err)
 {
     grid gx;
     model m;
@@ -1197,10 +1200,10 @@ oc_status suppress_secondary(oc_table *t, const size_t *extra, size_t n_extra, s
     for (i = 0; i < n_extra; i++)
         is_extra[extra[i]] = 1;
     if ((st = tight_lines(t, is_extra, &soff, &scell, &nsum, err)) != OC_OK ||
-        (st = run_model(&m, is_extra, !t->protect_zeros, soff, scell, nsum, sec, stats, err)) != OC_OK)
+        (st = run_model(&m, is_extra, keep, !t->protect_zeros, soff, scell, nsum, sec, stats, err)) != OC_OK)
         goto out;
     for (c = 0; c < t->ncells; c++)
-        if (sec[c] || (is_extra[c] && t->status[c] == CELL_PUBLISHED)) {
+        if (sec[c] || ((is_extra[c] || (keep && keep[c])) && t->status[c] == CELL_PUBLISHED)) {
             t->status[c] = CELL_SECONDARY;
             stats->secondary++;
         }

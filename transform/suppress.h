@@ -63,8 +63,10 @@ typedef struct suppress_stats {
 /* Marks CELL_SECONDARY cells of t in place (t->status must hold the
  * primaries).  Tables without totals have no relations and get none.
  * extra: optional cells (indices) that must also be suppressed, as if
- * primary (used by the audit's repair loop); n_extra may be 0. */
+ * primary (used by the audit's repair loop); n_extra may be 0.
+ * keep: optional per-cell flags of cells that must stay suppressed but
+ * need no protection of their own (the repair loop's integer moves). */
 OC_NODISCARD oc_status suppress_secondary(oc_table *t, const size_t *extra, size_t n_extra,
-                                          suppress_stats *stats, oc_error *err);
+                                          const unsigned char *keep, suppress_stats *stats, oc_error *err);
 
 #endif

@@ -217,7 +217,7 @@ Test(audit, verdicts_only_match_intervals)
             t = sc_random_table(shapes[s], 3);
             if (rep % 2)
                 t->upl = 2;
-            cr_assert_eq(suppress_secondary(t, NULL, 0, &st, &err), OC_OK, "%s", err.msg);
+            cr_assert_eq(suppress_secondary(t, NULL, 0, NULL, &st, &err), OC_OK, "%s", err.msg);
             cr_assert_eq(sdc_model_build(t, &m, &err), OC_OK);
             audit_opts_default(&o, t);
             cr_assert_eq(audit_table(t, m, &o, &full, &err), OC_OK, "%s", err.msg);

@@ -17,7 +17,7 @@ static void protect(oc_table *t, suppress_stats *s)
 {
     oc_error err;
     oc_error_clear(&err);
-    cr_assert_eq(suppress_secondary(t, NULL, 0, s, &err), OC_OK, "%s", err.msg);
+    cr_assert_eq(suppress_secondary(t, NULL, 0, NULL, s, &err), OC_OK, "%s", err.msg);
 }
 
 static size_t lp_disclosed(const oc_table *t)
@@ -355,4 +355,28 @@ Test(suppress, group_rule_flags_only_single_category_totals)
     cr_assert_eq(table_group_rule(t1), 0);   /* sex has one category here: nothing to learn */
     table_free(t);
     table_free(t1);
+}
+
+/* The whole protection (suppression, audit, repairs with integral moves)
+ * on random 3-D tables: it must end with every suppressed cell passing the
+ * full audit (whole numbers, non-empty cells, singletons). */
+Test(suppress, protect_random_3d_tables_pass_the_audit)
+{
+    static const size_t shapes[][3] = {{5, 4, 3}, {6, 3, 3}, {4, 4, 4}};
+    size_t s, rep;
+    srand(23);
+    for (s = 0; s < sizeof shapes / sizeof *shapes; s++)
+        for (rep = 0; rep < 4; rep++) {
+            oc_table *t = sc_random_table(shapes[s], 3);
+            protect_report pr;
+            oc_error err;
+            size_t c;
+            oc_error_clear(&err);
+            cr_assert_eq(protect_table(t, 1, &pr, &err), OC_OK, "shape %zu rep %zu: %s", s, rep, err.msg);
+            cr_assert_eq(full_disclosed(t), 0, "shape %zu rep %zu", s, rep);
+            for (c = 0; c < t->ncells; c++)
+                if (t->status[c] == CELL_SECONDARY)
+                    cr_assert_gt(t->value[c], 0, "an empty cell was used as a secondary");
+            table_free(t);
+        }
 }
