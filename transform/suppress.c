@@ -432,9 +432,19 @@ static int svec_axpy(core *x, svec *dst, const uint32_t *sid, const fe *sc, uint
     return 0;
 }
 
-static int occ_push(occ_list *l, uint32_t v, uint32_t ver, fe c)
+/* Appends an entry; a full list first drops its stale entries (vectors
+ * changed since), so a list stays within twice its live entries. */
+static int occ_push(occ_list *l, const uint32_t *vers, uint32_t v, uint32_t ver, fe c)
 {
-    if (l->n == l->cap) {
+    int full = l->n == l->cap;
+    if (full && l->n >= 8) {   /* full: drop stale entries first */
+        uint32_t i, k = 0;
+        for (i = 0; i < l->n; i++)
+            if (vers[l->e[i].v] == l->e[i].ver)
+                l->e[k++] = l->e[i];
+        l->n = k;
+    }
+    if (l->n == l->cap || (full && l->n * 2 > l->cap)) {   /* still over half full: grow */
         uint32_t cap = l->cap ? l->cap * 2 : 4;
         occ_ent *e = oc_realloc(l->e, (size_t)cap * sizeof *e);
         if (!e)
@@ -463,7 +473,7 @@ static int vec_index(core *x, uint32_t k)
     const svec *v = &x->v[k];
     uint32_t i, ver = ++x->ver[k];
     for (i = 0; i < v->n; i++)
-        if (occ_push(&x->occ[v->id[i]], k, ver, v->c[i]) != 0)
+        if (occ_push(&x->occ[v->id[i]], x->ver, k, ver, v->c[i]) != 0)
             return -1;
     return 0;
 }
