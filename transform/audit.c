@@ -145,6 +145,7 @@ static int solve_mip(actx *a, glp_prob *lp, int dir, double *out)
     parm.msg_lev = GLP_MSG_OFF;
     parm.presolve = GLP_OFF;   /* the LP relaxation was just solved */
     parm.br_tech = GLP_BR_MFV; /* cheap branching: the default estimates every candidate from the tableau */
+    parm.fp_heur = GLP_ON;     /* feasibility pump: finds the whole-number tables a narrow budget misses */
     parm.cb_func = mip_budget;
     parm.cb_info = &nodes;
     glp_set_obj_dir(lp, dir);

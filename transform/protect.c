@@ -132,7 +132,8 @@ static int64_t move_cost(const oc_table *t, const chg *ch, size_t nch, size_t av
 }
 
 /* Finds the cheapest integral move through interior cell `cell` and sets
- * keep[] on the cells it changes.  Returns 1 if one was found. */
+ * keep[] on the cells it changes.  Returns 1 if that kept a cell that was
+ * not kept already. */
 static int box_repair(const oc_table *t, size_t cell, size_t avoid, int lb1, unsigned char *keep)
 {
     size_t nd = t->ndims, pos[32], d1, d2, a, b, d, i;
@@ -187,9 +188,12 @@ static int box_repair(const oc_table *t, size_t cell, size_t avoid, int lb1, uns
         size_t nch = 0, q;
         for (q = 0; q < 4; q++)
             (void)add_atom(t, best_pos[q], (q == 0 || q == 3) ? 1 : -1, ch, &nch);
+        best = -1;
         for (i = 0; i < nch; i++)
-            if (ch[i].delta != 0)
+            if (ch[i].delta != 0 && !keep[ch[i].cell]) {
                 keep[ch[i].cell] = 1;
+                best = 0;   /* something new is kept */
+            }
     }
     oc_free(ch);
     return best >= 0;
