@@ -169,19 +169,14 @@ static int parse_group(cube_spec *sp, const schema *s, const char *list)
     }
     while (*p) {
         const char *e = strchr(p, ',');
-        size_t len = e ? (size_t)(e - p) : strlen(p), k;
+        size_t len = e ? (size_t)(e - p) : strlen(p);
         char name[128];
-        int d;
         if (len == 0 || len >= sizeof name)
             return cli_usage("tabulate", "--group-rule needs DIM[,DIM...] or all, got '%s'", list);
         memcpy(name, p, len);
         name[len] = '\0';
-        d = schema_dim_index(s, name);
-        for (k = 0; k < sp->nby && sp->by[k] != d; k++)
-            ;
-        if (d < 0 || k == sp->nby)
+        if (cube_spec_group_dim(sp, s, name) != 0)
             return cli_usage("tabulate", "--group-rule: '%s' is not one of the --by dimensions", name);
-        sp->group_dims |= (uint32_t)1 << k;
         p += len + (e ? 1 : 0);
     }
     return 0;

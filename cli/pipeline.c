@@ -221,7 +221,7 @@ static oc_status protection_level(const oc_ynode *m, const char *path, double *a
  * of the table's dimensions.  Needs `by` parsed. */
 static oc_status group_rule(tbl *t, const schema *s, const oc_ynode *m, const char *path, oc_error *err)
 {
-    size_t i, k;
+    size_t i;
     if (m->kind == OC_YSCALAR) {
         int on = 0;
         oc_status st = oc_ybool(m, path, &on, err);
@@ -232,15 +232,10 @@ static oc_status group_rule(tbl *t, const schema *s, const oc_ynode *m, const ch
     }
     if (m->kind != OC_YSEQ)
         return oc_yerror(err, m, path, OC_ECONFIG, "group_rule must be true, false or a list of dimensions");
-    for (i = 0; i < m->n; i++) {
-        int d = m->vals[i]->kind == OC_YSCALAR ? schema_dim_index(s, m->vals[i]->str) : -1;
-        for (k = 0; k < t->sp.nby && t->sp.by[k] != d; k++)
-            ;
-        if (d < 0 || k == t->sp.nby)
+    for (i = 0; i < m->n; i++)
+        if (m->vals[i]->kind != OC_YSCALAR || cube_spec_group_dim(&t->sp, s, m->vals[i]->str) != 0)
             return oc_yerror(err, m->vals[i], path, OC_ECONFIG, "group_rule: '%s' is not a dimension of this table",
                              m->vals[i]->kind == OC_YSCALAR ? m->vals[i]->str : "?");
-        t->sp.group_dims |= (uint32_t)1 << k;
-    }
     return OC_OK;
 }
 

@@ -139,9 +139,8 @@ static void mip_budget(glp_tree *tree, void *info)
 static int solve_mip(actx *a, glp_prob *lp, int dir, double *out)
 {
     glp_iocp parm;
-    int ret, stat;
+    int ret, stat, nodes = 0;
     glp_init_iocp(&parm);
-    int nodes = 0;
     parm.msg_lev = GLP_MSG_OFF;
     parm.presolve = GLP_OFF;   /* the LP relaxation was just solved */
     parm.br_tech = GLP_BR_MFV; /* cheap branching: the default estimates every candidate from the tableau */
@@ -344,34 +343,42 @@ static int witness(const actx *a, const comp *c, const size_t *cols, size_t n, u
     return progress;
 }
 
-/* Proves columns safe from feasible points instead of solving two
- * programs per cell: each LP pushes every unsettled column up (or down)
- * at once, and any column the optimum moves far enough is settled.  Stops
- * when a round settles nothing; need[i] == 0 marks the settled ones, the
- * rest are left to interval(). */
-/* Feasible points kept from the component's first settle() (columns in
- * order, integral flag), re-used for the singleton checks: a point where
- * the singleton sits at its own count is a feasible table for its unit. */
+/* Feasible points (the LP's optimal vertices, columns in order, with an
+ * integral flag).  Those of a component's first settle() are re-used for
+ * its singleton checks: a point where the singleton sits at its own count
+ * is a feasible table for its unit. */
 typedef struct points {
-    size_t  n, cap, dim;
+    size_t  n, dim;          /* points, columns per point */
+    size_t  xcap, icap;      /* allocated doubles and flags */
     double *x;
     unsigned char *integral;
 } points;
 
+/* Starts an empty set of points of dim columns (storage is kept). */
+static void points_reset(points *p, size_t dim)
+{
+    p->n = 0;
+    p->dim = dim;
+}
+
 static int points_add(points *p, glp_prob *lp)
 {
     size_t j;
-    if (p->n == p->cap) {
-        size_t cap = p->cap ? p->cap * 2 : 16;
-        double *x = oc_realloc(p->x, cap * (p->dim ? p->dim : 1) * sizeof *x);
-        unsigned char *in;
+    if ((p->n + 1) * p->dim > p->xcap) {
+        size_t cap = ((p->n + 1) * p->dim) * 2;
+        double *x = oc_realloc(p->x, (cap ? cap : 1) * sizeof *x);
         if (!x)
             return -1;
         p->x = x;
-        if (!(in = oc_realloc(p->integral, cap)))
+        p->xcap = cap;
+    }
+    if (p->n == p->icap) {
+        size_t cap = p->icap ? p->icap * 2 : 16;
+        unsigned char *in = oc_realloc(p->integral, cap);
+        if (!in)
             return -1;
         p->integral = in;
-        p->cap = cap;
+        p->icap = cap;
     }
     for (j = 0; j < p->dim; j++)
         p->x[p->n * p->dim + j] = glp_get_col_prim(lp, (int)j + 1);
@@ -380,7 +387,12 @@ static int points_add(points *p, glp_prob *lp)
     return 0;
 }
 
-/* need[] must be filled (needs()); pts, when given, collects the points. */
+/* Proves columns safe from feasible points instead of solving two
+ * programs per cell: each LP pushes every unsettled column up (or down)
+ * at once, and any column the optimum moves far enough is settled.  Stops
+ * when a round settles nothing; need[i] == 0 marks the settled ones, the
+ * rest are left to interval().  need[] comes filled (needs()); the optimal
+ * points are added to pts. */
 static oc_status settle(actx *a, comp *c, const size_t *cols, size_t n, unsigned *need, points *pts)
 {
     size_t i;
@@ -408,20 +420,9 @@ static oc_status settle(actx *a, comp *c, const size_t *cols, size_t n, unsigned
                 return oc_error_set(a->err, OC_EAUDIT, "the table is not additive: its margins do not add up");
             if (r != 0 || unb)
                 return OC_OK;   /* leave the rest to interval() */
-            if (pts) {
-                if (points_add(pts, c->lp) != 0)
-                    return oc_error_set(a->err, OC_ENOMEM, "out of memory");
-                progress |= witness(a, c, cols, n, need, pts->x + (pts->n - 1) * pts->dim, pts->integral[pts->n - 1]);
-            } else {
-                double *pt = oc_malloc(c->n * sizeof *pt);
-                size_t j;
-                if (!pt)
-                    return oc_error_set(a->err, OC_ENOMEM, "out of memory");
-                for (j = 0; j < c->n; j++)
-                    pt[j] = glp_get_col_prim(c->lp, (int)j + 1);
-                progress |= witness(a, c, cols, n, need, pt, lp_integral(c->lp));
-                oc_free(pt);
-            }
+            if (points_add(pts, c->lp) != 0)
+                return oc_error_set(a->err, OC_ENOMEM, "out of memory");
+            progress |= witness(a, c, cols, n, need, pts->x + (pts->n - 1) * pts->dim, pts->integral[pts->n - 1]);
         }
         if (!progress)
             break;
@@ -465,7 +466,7 @@ oc_status audit_table(const oc_table *t, const sdc_model *m, const audit_opts *o
     unsigned char *in_comp = NULL, *haskids[64] = {0};
     size_t *cols = NULL;
     unsigned *need = NULL;
-    points pts = {0, 0, 0, NULL, NULL};
+    points pts = {0, 0, 0, 0, NULL, NULL}, scratch = {0, 0, 0, 0, NULL, NULL};
     oc_status st = OC_OK;
     comp cp;
 
@@ -558,8 +559,7 @@ oc_status audit_table(const oc_table *t, const sdc_model *m, const audit_opts *o
             cols[j] = j;
             need[j] = 1;
         }
-        pts.n = 0;
-        pts.dim = cp.n;
+        points_reset(&pts, cp.n);
         if (!o->intervals) {
             for (j = 0; j < cp.n; j++)
                 need[j] = needs(&a, cp.cells[j]);
@@ -607,7 +607,8 @@ oc_status audit_table(const oc_table *t, const sdc_model *m, const audit_opts *o
                     for (pi = 0; pi < pts.n; pi++)
                         if (fabs(pts.x[pi * pts.dim + s] - 1.0) < EPS)
                             (void)witness(&a, &cp, cols, nc, need, pts.x + pi * pts.dim, pts.integral[pi]);
-                    if ((st = settle(&a, &cp, cols, nc, need, NULL)) != OC_OK)
+                    points_reset(&scratch, cp.n);
+                    if ((st = settle(&a, &cp, cols, nc, need, &scratch)) != OC_OK)
                         goto comp_out;
                 }
                 for (q = 0; q < nc; q++) {
@@ -669,6 +670,8 @@ out:
     oc_free(need);
     oc_free(pts.x);
     oc_free(pts.integral);
+    oc_free(scratch.x);
+    oc_free(scratch.integral);
     if (st != OC_OK)
         audit_result_fini(res);
     return st;

@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "oc_mem.h"
+#include "sdc_model.h"
 
 #define MAX_INTERIOR (64u << 20)     /* distinct interior cells per table */
 #define MAX_OUTPUT   (256u << 20)    /* output cells per table */
@@ -79,6 +80,18 @@ static int code_or_ancestor(const sch_dim *d, const char *code)
                 return 1;
     }
     return 0;
+}
+
+int cube_spec_group_dim(cube_spec *sp, const schema *s, const char *name)
+{
+    int d = schema_dim_index(s, name);
+    size_t k;
+    for (k = 0; k < sp->nby; k++)
+        if (sp->by[k] == d && d >= 0) {
+            sp->group_dims |= (uint32_t)1 << k;
+            return 0;
+        }
+    return -1;
 }
 
 oc_status cube_spec_add_where(cube_spec *sp, const schema *s, const char *text, oc_error *err)
@@ -676,67 +689,41 @@ size_t table_protect_primary(oc_table *t)
     return n;
 }
 
-size_t table_group_rule(oc_table *t)
+oc_status table_group_rule(oc_table *t, oc_error *err)
 {
-    size_t d, c, flagged = 0;
-    if (!t->totals)
-        return 0;
-    for (d = 0; d < t->ndims; d++) {
-        const tab_dim *td = &t->dims[d];
-        size_t stride = 1, e, *koff, *kid, i;
-        if (!(t->group_dims >> d & 1) || !td->parent)
+    sdc_model *m;
+    size_t r, k;
+    oc_status st;
+    t->group_flagged = 0;
+    if (!t->totals || !t->group_dims)
+        return OC_OK;
+    if ((st = sdc_model_build(t, &m, err)) != OC_OK)
+        return st;
+    /* each relation: a total and its categories along one dimension */
+    for (r = 0; r < m->nrel; r++) {
+        size_t head = m->idx[m->off[r]], first = m->idx[m->off[r] + 1], nz = 0, d, stride = 1;
+        uint64_t sum = 0;
+        if (m->off[r + 1] - m->off[r] < 3 || t->value[head] == 0)
+            continue;   /* fewer than two categories, or nobody */
+        /* the dimension: where the total and its first category differ */
+        for (d = t->ndims; d-- > 0; stride *= t->dims[d].n)
+            if ((head / stride) % t->dims[d].n != (first / stride) % t->dims[d].n)
+                break;
+        if (d == (size_t)-1 || !(t->group_dims >> d & 1))
             continue;
-        for (e = d + 1; e < t->ndims; e++)
-            stride *= t->dims[e].n;
-        /* children of each code along d (CSR) */
-        koff = oc_calloc(td->n + 1, sizeof *koff);
-        kid = oc_malloc((td->n ? td->n : 1) * sizeof *kid);
-        if (!koff || !kid) {
-            oc_free(koff);
-            oc_free(kid);
-            return flagged;   /* out of memory: nothing more flagged */
+        for (k = m->off[r] + 1; k < m->off[r + 1]; k++) {
+            nz += t->value[m->idx[k]] > 0;
+            sum += t->value[m->idx[k]];
         }
-        for (i = 0; i < td->n; i++)
-            if (td->parent[i] >= 0)
-                koff[td->parent[i] + 1]++;
-        for (i = 0; i < td->n; i++)
-            koff[i + 1] += koff[i];
-        {
-            size_t *fill = oc_calloc(td->n + 1, sizeof *fill);
-            if (!fill) {
-                oc_free(koff);
-                oc_free(kid);
-                return flagged;
-            }
-            for (i = 0; i < td->n; i++)
-                if (td->parent[i] >= 0)
-                    kid[koff[td->parent[i]] + fill[td->parent[i]]++] = i;
-            oc_free(fill);
-        }
-        for (c = 0; c < t->ncells; c++) {
-            size_t pos = (c / stride) % td->n, k, nz = 0, base = c - pos * stride;
-            uint64_t sum = 0;
-            if (koff[pos + 1] - koff[pos] < 2 || t->value[c] == 0)
-                continue;
-            for (k = koff[pos]; k < koff[pos + 1]; k++) {
-                uint64_t v = t->value[base + kid[k] * stride];
-                nz += v > 0;
-                sum += v;
-            }
-            if (nz != 1 || sum != t->value[c])
-                continue;
-            flagged++;
-            for (k = koff[pos]; k < koff[pos + 1]; k++) {
-                size_t cell = base + kid[k] * stride;
-                if (t->value[cell] == 0)
-                    t->status[cell] = CELL_PRIMARY;
-            }
-        }
-        oc_free(koff);
-        oc_free(kid);
+        if (nz != 1 || sum != t->value[head])
+            continue;
+        t->group_flagged++;
+        for (k = m->off[r] + 1; k < m->off[r + 1]; k++)
+            if (t->value[m->idx[k]] == 0)
+                t->status[m->idx[k]] = CELL_PRIMARY;
     }
-    t->group_flagged = flagged;
-    return flagged;
+    sdc_model_free(m);
+    return OC_OK;
 }
 
 static char *where_text(const cube *c)
@@ -893,9 +880,7 @@ oc_status cube_build(cube *c, const tab_accounting *ds, oc_table **out, oc_error
     t->totals = c->sp.totals;
     t->min_count = c->sp.min_count;
     t->protect_zeros = c->sp.protect_zeros;
-    for (i = 0; i < nd; i++)
-        if (c->sp.group_dims >> i & 1)
-            t->group_dims |= (uint32_t)1 << i;
+    t->group_dims = c->sp.group_dims;   /* the table's dimensions are sp.by, in order */
     t->upl = c->sp.upl;
     t->lpl = c->sp.lpl;
     t->upl_pct = c->sp.upl_pct;
@@ -904,7 +889,8 @@ oc_status cube_build(cube *c, const tab_accounting *ds, oc_table **out, oc_error
     t->acct.counted = c->counted;
     t->acct.filtered = c->filtered;
     table_protect_primary(t);
-    table_group_rule(t);
+    if ((st = table_group_rule(t, err)) != OC_OK)
+        goto out;
     *out = t;
     t = NULL;
     goto out;

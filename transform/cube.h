@@ -44,6 +44,11 @@ typedef struct cube_spec {
 
 void cube_spec_fini(cube_spec *sp);
 
+/* Marks the schema dimension `name` as sensitive for the group rule
+ * (sp->group_dims); it must be one of sp->by.  Returns 0, or -1 if it is
+ * not. */
+int cube_spec_group_dim(cube_spec *sp, const schema *s, const char *name);
+
 /* Parses "DIM=CODE[,CODE...]" into sp->where (appends). */
 OC_NODISCARD oc_status cube_spec_add_where(cube_spec *sp, const schema *s, const char *text, oc_error *err);
 

@@ -66,13 +66,35 @@ static size_t repair_cell(const oc_table *t, const sdc_model *m, size_t cell)
 
 typedef struct chg { size_t cell; int delta; } chg;
 
-static int is_leaf(const tab_dim *d, size_t code)
+/* leaf[d][code]: the code has no children (one array per dimension, in
+ * one block; NULL when out of memory). */
+static unsigned char **leaf_flags(const oc_table *t)
 {
-    size_t i;
-    for (i = 0; i < d->n; i++)
-        if (d->parent[i] == (int32_t)code)
-            return 0;
-    return 1;
+    size_t d, i, total = 0;
+    unsigned char **leaf, *p;
+    for (d = 0; d < t->ndims; d++)
+        total += t->dims[d].n;
+    leaf = oc_malloc(t->ndims * sizeof *leaf + (total ? total : 1));
+    if (!leaf)
+        return NULL;
+    p = (unsigned char *)(leaf + t->ndims);
+    for (d = 0; d < t->ndims; d++) {
+        leaf[d] = p;
+        memset(p, 1, t->dims[d].n);
+        for (i = 0; i < t->dims[d].n; i++)
+            if (t->dims[d].parent[i] >= 0)
+                p[t->dims[d].parent[i]] = 0;
+        p += t->dims[d].n;
+    }
+    return leaf;
+}
+
+static size_t cell_at(const oc_table *t, const size_t *pos)
+{
+    size_t d, c = 0;
+    for (d = 0; d < t->ndims; d++)
+        c = c * t->dims[d].n + pos[d];
+    return c;
 }
 
 /* Adds sign * (the interior cell at pos) to every cell containing it. */
@@ -82,9 +104,7 @@ static int add_atom(const oc_table *t, const size_t *pos, int sign, chg *ch, siz
     for (d = 0; d < nd; d++)
         k[d] = pos[d];
     for (;;) {
-        size_t cell = 0, i;
-        for (d = 0; d < nd; d++)
-            cell = cell * t->dims[d].n + k[d];
+        size_t cell = cell_at(t, k), i;
         for (i = 0; i < *nch && ch[i].cell != cell; i++)
             ;
         if (i == *nch) {
@@ -134,7 +154,8 @@ static int64_t move_cost(const oc_table *t, const chg *ch, size_t nch, size_t av
 /* Finds the cheapest integral move through interior cell `cell` and sets
  * keep[] on the cells it changes.  Returns 1 if that kept a cell that was
  * not kept already. */
-static int box_repair(const oc_table *t, size_t cell, size_t avoid, int lb1, unsigned char *keep)
+static int box_repair(const oc_table *t, unsigned char *const *leaf, size_t cell, size_t avoid, int lb1,
+                      unsigned char *keep)
 {
     size_t nd = t->ndims, pos[32], d1, d2, a, b, d, i;
     size_t best_pos[4][32] = {{0}};
@@ -144,7 +165,7 @@ static int box_repair(const oc_table *t, size_t cell, size_t avoid, int lb1, uns
         return 0;
     table_cell_pos(t, cell, pos);
     for (d = 0; d < nd; d++)
-        if (!is_leaf(&t->dims[d], pos[d]))
+        if (!leaf[d][pos[d]])
             return 0;
     ch = oc_malloc(MAXCH * sizeof *ch);
     if (!ch)
@@ -152,13 +173,13 @@ static int box_repair(const oc_table *t, size_t cell, size_t avoid, int lb1, uns
     for (d1 = 0; d1 < nd; d1++)
         for (d2 = d1 + 1; d2 < nd; d2++)
             for (a = 0; a < t->dims[d1].n; a++) {
-                if (a == pos[d1] || !is_leaf(&t->dims[d1], a))
+                if (a == pos[d1] || !leaf[d1][a])
                     continue;
                 for (b = 0; b < t->dims[d2].n; b++) {
                     size_t p[4][32], nch = 0, q;
                     int64_t cost;
                     int ok = 1;
-                    if (b == pos[d2] || !is_leaf(&t->dims[d2], b))
+                    if (b == pos[d2] || !leaf[d2][b])
                         continue;
                     for (q = 0; q < 4; q++) {
                         memcpy(p[q], pos, nd * sizeof *pos);
@@ -167,13 +188,8 @@ static int box_repair(const oc_table *t, size_t cell, size_t avoid, int lb1, uns
                         if (q & 2)
                             p[q][d2] = b;
                     }
-                    for (q = 0; q < 4 && ok; q++) {
-                        size_t c = 0;
-                        for (d = 0; d < nd; d++)
-                            c = c * t->dims[d].n + p[q][d];
-                        if (t->value[c] == 0)
-                            ok = 0;
-                    }
+                    for (q = 0; q < 4 && ok; q++)
+                        ok = t->value[cell_at(t, p[q])] != 0;
                     for (q = 0; q < 4 && ok; q++)
                         ok = add_atom(t, p[q], (q == 0 || q == 3) ? 1 : -1, ch, &nch) == 0;
                     if (!ok || (cost = move_cost(t, ch, nch, avoid, lb1)) < 0)
@@ -205,7 +221,7 @@ oc_status protect_table(oc_table *t, int secondary, protect_report *rep, oc_erro
     audit_opts o;
     audit_result res;
     size_t *extra = NULL, nextra = 0, round, c;
-    unsigned char *is_extra = NULL, *keep = NULL;
+    unsigned char *is_extra = NULL, *keep = NULL, **leaf = NULL;
     oc_status st;
     double t0;
 
@@ -220,7 +236,8 @@ oc_status protect_table(oc_table *t, int secondary, protect_report *rep, oc_erro
     extra = oc_malloc((t->ncells ? t->ncells : 1) * sizeof *extra);
     is_extra = oc_calloc(t->ncells ? t->ncells : 1, 1);
     keep = oc_calloc(t->ncells ? t->ncells : 1, 1);
-    if (!extra || !is_extra || !keep) {
+    leaf = leaf_flags(t);
+    if (!extra || !is_extra || !keep || !leaf) {
         st = oc_error_set(err, OC_ENOMEM, "out of memory");
         goto out;
     }
@@ -256,7 +273,7 @@ oc_status protect_table(oc_table *t, int secondary, protect_report *rep, oc_erro
                  * through a cell that is still exact (or exact for a
                  * singleton's unit) */
                 if (round >= BOX_AFTER && res.cells[i].verdict != AUDIT_LEVEL &&
-                    box_repair(t, res.cells[i].cell,
+                    box_repair(t, leaf, res.cells[i].cell,
                                res.cells[i].verdict == AUDIT_SINGLETON ? res.cells[i].by : SIZE_MAX,
                                !t->protect_zeros, keep)) {
                     added++;
@@ -297,5 +314,6 @@ out:
     oc_free(extra);
     oc_free(is_extra);
     oc_free(keep);
+    oc_free(leaf);
     return st;
 }

@@ -350,14 +350,12 @@ typedef struct target {
     size_t ncell;
     size_t *cell;              /* owned */
     fe     *coef;              /* owned */
-    svec   h;                  /* f_t on the basis (filled after a pass) */
 } target;
 
 typedef struct core {
     const model *m;
     oc_error *err;
     svec     *v;               /* basis vectors, id = the atom they started from */
-    unsigned char *alive;
     occ_list *occ;             /* atom -> (vector, version, coefficient) */
     uint32_t *ver;             /* vector versions: an occurrence entry is live iff its version is current */
     fe       *g;               /* f_j on the basis, over gt */
@@ -385,11 +383,8 @@ static oc_status nomem(core *x)
 }
 
 
-/* dst <- dst - m * src (src given as ids/coefficients, increasing ids).
- * Calls added(arg, id) for every id that dst did not hold before. */
-typedef int (*added_fn)(core *x, uint32_t id, uint32_t owner);
-static int svec_axpy(core *x, svec *dst, const uint32_t *sid, const fe *sc, uint32_t sn, fe m, added_fn added,
-                     uint32_t owner)
+/* dst <- dst - m * src (src given as ids/coefficients, increasing ids). */
+static int svec_axpy(core *x, svec *dst, const uint32_t *sid, const fe *sc, uint32_t sn, fe m)
 {
     svec *t = &x->tmp;
     uint32_t p = 0, q = 0, n = 0;
@@ -405,8 +400,6 @@ static int svec_axpy(core *x, svec *dst, const uint32_t *sid, const fe *sc, uint
         } else if (p >= dst->n || sid[q] < dst->id[p]) {
             t->id[n] = sid[q];
             t->c[n++] = f_neg(f_mul(m, sc[q]));
-            if (added(x, sid[q], owner) != 0)
-                return -1;
             q++;
         } else {
             fe c = f_sub(dst->c[p], f_mul(m, sc[q]));
@@ -459,14 +452,6 @@ static int occ_push(occ_list *l, const uint32_t *vers, uint32_t v, uint32_t ver,
     return 0;
 }
 
-static int no_added(core *x, uint32_t id, uint32_t owner)
-{
-    (void)x;
-    (void)id;
-    (void)owner;
-    return 0;
-}
-
 /* (Re)indexes vector k under a new version. */
 static int vec_index(core *x, uint32_t k)
 {
@@ -480,24 +465,21 @@ static int vec_index(core *x, uint32_t k)
 
 static void core_clear(core *x)
 {
-    size_t a, i;
+    size_t a;
     for (a = 0; a < x->m->natoms; a++) {
         svec_free(&x->v[a]);
         x->occ[a].n = 0;
     }
-    for (i = 0; i < x->ntg; i++)
-        svec_free(&x->tg[i].h);
 }
 
 /* D = every change to the hidden atoms; targets over it. */
 static oc_status core_reset(core *x)
 {
     const model *m = x->m;
-    size_t a, i;
+    size_t a;
     core_clear(x);
     for (a = 0; a < m->natoms; a++) {
         x->ver[a]++;
-        x->alive[a] = m->hidden[a];
         if (!m->hidden[a])
             continue;
         if (svec_reserve(&x->v[a], 1) != 0)
@@ -508,7 +490,6 @@ static oc_status core_reset(core *x)
         if (vec_index(x, (uint32_t)a) != 0)
             return nomem(x);
     }
-    (void)i;
     return OC_OK;
 }
 
@@ -677,12 +658,11 @@ static oc_status eliminate(core *x, uint32_t p)
         uint32_t k = x->gt[i];
         if (k == p)
             continue;
-        if (svec_axpy(x, &x->v[k], pv->id, pv->c, pv->n, f_mul(x->g[k], inv), no_added, k) != 0 ||
+        if (svec_axpy(x, &x->v[k], pv->id, pv->c, pv->n, f_mul(x->g[k], inv)) != 0 ||
             vec_index(x, k) != 0)
             return nomem(x);
     }
-    x->alive[p] = 0;
-    x->ver[p]++;
+    x->ver[p]++;   /* its occurrence entries go stale */
     svec_free(pv);
     return OC_OK;
 }
@@ -729,13 +709,12 @@ static oc_status greedy(core *x, const cand *cd, size_t ncd, unsigned char *sec)
 
 /* ---- singletons ---------------------------------------------------------- */
 
-static uint64_t h_key(const svec *h, fe *first)
+static uint64_t h_key(const svec *h)
 {
     /* FNV-1a over the vector scaled to a leading 1 */
     uint64_t k = 1469598103934665603ull;
     fe inv = f_inv(h->c[0]);
     uint32_t i;
-    *first = h->c[0];
     for (i = 0; i < h->n; i++) {
         fe c = f_mul(h->c[i], inv);
         k = (k ^ h->id[i]) * 1099511628211ull;
@@ -808,9 +787,16 @@ static int f_sign(fe a)
     return (t1 > 0) ? 1 : -1;
 }
 
+/* Is a suppressed cell of this count at the attacker's lower bound (0, or
+ * 1 when zeros are published and so a suppressed cell is non-empty)? */
+static int at_lb(uint64_t v, int lb1)
+{
+    return v == 0 || (lb1 && v == 1);
+}
+
 typedef struct pcell {
     size_t cell;
-    size_t tg;            /* base target index, or SIZE_MAX for a secondary */
+    unsigned char primary;   /* a base target (else a secondary) */
     unsigned char single; /* holds one unit, who knows it */
     unsigned char atlb;   /* at the attacker's lower bound (1 when zeros are published) */
     svec h;               /* f_cell on D */
@@ -860,19 +846,14 @@ static oc_status pair_targets(core *x, size_t nbase, const unsigned char *single
     for (i = 0; i < nbase + ncd; i++) {
         size_t cell = i < nbase ? x->tg[i].cell[0] : cd[i - nbase].cell;
         pcell *e = &pc[n];
-        target tmp;
-        fe one = 1, first;
-        if (i < nbase ? x->tg[i].ncell != 1 : !sec[i - nbase] || !(m->value[cell] == 0 || (lb1 && m->value[cell] == 1)))
+        if (i < nbase ? x->tg[i].ncell != 1 : !sec[i - nbase] || !at_lb(m->value[cell], lb1))
             continue;
         e->cell = cell;
-        e->tg = i < nbase ? i : SIZE_MAX;
+        e->primary = i < nbase;
         e->single = i < nbase && single[i];
-        e->atlb = m->value[cell] == 0 || (lb1 && m->value[cell] == 1);
-        memset(&tmp, 0, sizeof tmp);
-        tmp.ncell = 1;
-        tmp.cell = &cell;
-        tmp.coef = &one;
-        target_fn(x, &tmp);
+        e->atlb = (unsigned char)at_lb(m->value[cell], lb1);
+        acc_cell(x, cell, 1, x->h, x->hin, x->ht, &x->nht);
+        acc_compact(x->h, x->hin, x->ht, &x->nht);
         qsort(x->ht, x->nht, sizeof *x->ht, cmp_u32);
         if (svec_reserve(&e->h, (uint32_t)(x->nht ? x->nht : 1)) != 0) {
             st = nomem(x);
@@ -887,7 +868,7 @@ static oc_status pair_targets(core *x, size_t nbase, const unsigned char *single
         n++;
         if (e->h.n == 0)
             continue;
-        keys[nk].key = h_key(&e->h, &first);
+        keys[nk].key = h_key(&e->h);
         keys[nk++].i = n - 1;
     }
     qsort(keys, nk, sizeof *keys, hk_cmp);
@@ -906,8 +887,7 @@ static oc_status pair_targets(core *x, size_t nbase, const unsigned char *single
                 if (u == w || !h_prop(&u->h, &w->h))
                     continue;
                 lambda = f_mul(u->h.c[0], f_inv(w->h.c[0]));
-                why = (w->single && u->tg != SIZE_MAX) ||
-                      (w->atlb && u->atlb && (u->tg != SIZE_MAX || w->tg != SIZE_MAX) && f_sign(lambda) <= 0);
+                why = (w->single && u->primary) || (w->atlb && u->atlb && (u->primary || w->primary) && f_sign(lambda) <= 0);
                 if (!why)
                     continue;
                 /* u - lambda*w, scaled by the leading coefficient of w */
@@ -956,7 +936,6 @@ static oc_status run_model(const model *m, const unsigned char *is_extra, const 
     x.m = m;
     x.err = err;
     x.v = oc_calloc(na, sizeof *x.v);
-    x.alive = oc_calloc(na, 1);
     x.occ = oc_calloc(na, sizeof *x.occ);
     x.h = oc_calloc(na, sizeof *x.h);
     x.hin = oc_calloc(na, 1);
@@ -966,7 +945,7 @@ static oc_status run_model(const model *m, const unsigned char *is_extra, const 
     x.gt = oc_malloc(na * sizeof *x.gt);
     x.ver = oc_calloc(na, sizeof *x.ver);
     cd = oc_malloc((m->ncells ? m->ncells : 1) * sizeof *cd);
-    if (!x.v || !x.alive || !x.occ || !x.h || !x.hin || !x.ht || !x.g || !x.gin || !x.gt || !x.ver || !cd) {
+    if (!x.v || !x.occ || !x.h || !x.hin || !x.ht || !x.g || !x.gin || !x.gt || !x.ver || !cd) {
         st = nomem(&x);
         goto out;
     }
@@ -1027,12 +1006,10 @@ static oc_status run_model(const model *m, const unsigned char *is_extra, const 
 out:
     if (x.v) {
         core_clear(&x);
-        for (i = 0; i < m->natoms; i++) {
+        for (i = 0; i < m->natoms; i++)
             oc_free(x.occ[i].e);
-        }
     }
     oc_free(x.v);
-    oc_free(x.alive);
     oc_free(x.occ);
     oc_free(x.h);
     oc_free(x.hin);
@@ -1145,7 +1122,7 @@ static oc_status tight_lines(const oc_table *t, const unsigned char *is_extra, s
             size_t c = sm->idx[k];
             if (t->status[c] != CELL_PRIMARY && !is_extra[c])
                 continue;
-            if (t->value[c] == 0 || (lb1 && t->value[c] == 1))
+            if (at_lb(t->value[c], lb1))
                 at++;
             else
                 slack++;
@@ -1161,7 +1138,7 @@ static oc_status tight_lines(const oc_table *t, const unsigned char *is_extra, s
         }
         for (k = sm->off[r] + 1; k < sm->off[r + 1]; k++) {
             size_t c = sm->idx[k];
-            if ((t->status[c] == CELL_PRIMARY || is_extra[c]) && (t->value[c] == 0 || (lb1 && t->value[c] == 1)))
+            if ((t->status[c] == CELL_PRIMARY || is_extra[c]) && at_lb(t->value[c], lb1))
                 scell[n++] = c;
         }
         soff[++*nsum] = n;

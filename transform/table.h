@@ -74,8 +74,8 @@ size_t table_protect_primary(oc_table *t);
  * attribute (all victims in a district are girls aged 15-17) as soon as the
  * empty categories are published.  Those empty cells become CELL_PRIMARY
  * (protected zeros), so secondary suppression keeps an attacker from
- * knowing they are empty.  Returns the number of totals flagged (also in
- * t->group_flagged).  Needs totals; call after table_protect_primary. */
-size_t table_group_rule(oc_table *t);
+ * knowing they are empty.  Sets t->group_flagged to the number of totals
+ * flagged.  Needs totals; call after table_protect_primary. */
+OC_NODISCARD oc_status table_group_rule(oc_table *t, oc_error *err);
 
 #endif
