@@ -10,7 +10,10 @@
  * suppressed share, seconds in secondary suppression and in the audit,
  * audit failures (must be 0), peak RSS.
  *
- *   build/bench/sdc_bench [--max-cells N] [--seed S]
+ *   build/bench/sdc_bench [--max-cells N] [--seed S] [--method auto|gauss|hypercube] [--check]
+ *
+ * --check audits every protected table again with full intervals (LP and
+ * integer programs, no moves): slow, an independent confirmation.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <stdint.h>
@@ -21,6 +24,7 @@
 
 #include "oc_mem.h"
 #include "protect.h"
+#include "sdc_model.h"
 #include "sdc_cases.h"   /* the test suite's table builder (margins = sums) */
 
 static uint64_t rng = 88172645463325252ull;
@@ -68,13 +72,19 @@ int main(int argc, char **argv)
         {5, {300, 20, 3, 9, 4}},
     };
     size_t max_cells = SIZE_MAX, s, i;
+    int method = SDC_AUTO, check = 0;
     for (i = 1; i < (size_t)argc; i++) {
         if (!strcmp(argv[i], "--max-cells") && i + 1 < (size_t)argc)
             max_cells = (size_t)strtoull(argv[++i], NULL, 10);
-        else if (!strcmp(argv[i], "--seed") && i + 1 < (size_t)argc)
+        else if (!strcmp(argv[i], "--check"))
+            check = 1;
+        else if (!strcmp(argv[i], "--method") && i + 1 < (size_t)argc) {
+            i++;
+            method = !strcmp(argv[i], "gauss") ? SDC_GAUSS : !strcmp(argv[i], "hypercube") ? SDC_HYPERCUBE : SDC_AUTO;
+        } else if (!strcmp(argv[i], "--seed") && i + 1 < (size_t)argc)
             rng = strtoull(argv[++i], NULL, 10) | 1;
         else {
-            fprintf(stderr, "usage: sdc_bench [--max-cells N] [--seed S]\n");
+            fprintf(stderr, "usage: sdc_bench [--max-cells N] [--seed S] [--method auto|gauss|hypercube] [--check]\n");
             return 2;
         }
     }
@@ -96,6 +106,7 @@ int main(int argc, char **argv)
         if (inner > max_cells)
             continue;
         t = make(shapes[s].nd, shapes[s].n);
+        t->method = method;
         oc_error_clear(&err);
         st = protect_table(t, 1, &rep, &err);
         for (c = 0; c < t->ncells; c++) {
@@ -108,6 +119,25 @@ int main(int argc, char **argv)
                st == OC_OK ? "0" : "FAIL", ru.ru_maxrss / 1024);
         if (st != OC_OK)
             fprintf(stderr, "  %s\n", err.msg);
+        if (check && st == OC_OK) {
+            /* an independent look: the full audit, every interval by LP/MIP, no moves */
+            sdc_model *m = NULL;
+            audit_opts o;
+            audit_result res;
+            memset(&res, 0, sizeof res);
+            audit_opts_default(&o, t);
+            if (sdc_model_build(t, &m, &err) != OC_OK || audit_table(t, m, &o, &res, &err) != OC_OK)
+                printf("  check: %s\n", err.msg);
+            else
+                printf("  check: full audit of %zu suppressed cells: %zu disclosed\n", res.n, res.disclosed);
+            for (i = 0; i < res.n && getenv("SDC_BENCH_VERBOSE"); i++)
+                if (res.cells[i].disclosed)
+                    printf("    cell %zu value %llu status %d: %s [%g, %g] by %zu\n", res.cells[i].cell,
+                           (unsigned long long)t->value[res.cells[i].cell], t->status[res.cells[i].cell],
+                           audit_reason_name(res.cells[i].verdict), res.cells[i].lo, res.cells[i].hi, res.cells[i].by);
+            audit_result_fini(&res);
+            sdc_model_free(m);
+        }
         fflush(stdout);
         table_free(t);
     }

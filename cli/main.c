@@ -120,6 +120,8 @@ static const char tabulate_help[] =
     "  --group-rule DIM,... group (attribute) disclosure: a total whose units all\n"
     "                       fall in one category of DIM gets its empty categories\n"
     "                       protected (\"all\": every --by dimension; needs --totals)\n"
+    "  --secondary-method M auto (default), gauss or hypercube: see README,\n"
+    "                       \"Protection\"\n"
     "  --format F           csv (default), sdmx-csv (1.0), sdmx-csv-2.0, json\n"
     "  --agency ID          SDMX agency (default OCSTAT); --table-id ID (default TABLE)\n"
     "  -o, --output FILE    write to FILE (atomically) instead of standard output\n"
@@ -132,7 +134,7 @@ static const char tabulate_help[] =
     "fails its audit is not written (exit 1).\n";
 
 enum { OPT_SCHEMA = 256, OPT_BY, OPT_WHERE, OPT_TOTALS, OPT_MIN, OPT_PZ, OPT_FORMAT, OPT_REJ,
-       OPT_MAXREJ, OPT_QUIET, OPT_AGENCY, OPT_TABLEID, OPT_HELP, OPT_NOSEC, OPT_OUT, OPT_DRY, OPT_GROUP };
+       OPT_MAXREJ, OPT_QUIET, OPT_AGENCY, OPT_TABLEID, OPT_HELP, OPT_NOSEC, OPT_OUT, OPT_DRY, OPT_GROUP, OPT_METHOD };
 
 static int parse_by(cube_spec *sp, const schema *s, const char *list, const char *cmd)
 {
@@ -193,9 +195,11 @@ int cmd_tabulate(int argc, char **argv)
         {"quiet", no_argument, 0, OPT_QUIET},         {"agency", required_argument, 0, OPT_AGENCY},
         {"table-id", required_argument, 0, OPT_TABLEID}, {"help", no_argument, 0, OPT_HELP},
         {"no-secondary", no_argument, 0, OPT_NOSEC}, {"group-rule", required_argument, 0, OPT_GROUP},
+        {"secondary-method", required_argument, 0, OPT_METHOD},
         {0, 0, 0, 0}};
     const char *schema_path = NULL, *by = NULL, *out_path = NULL, *rej_path = NULL, *agency = "OCSTAT";
     const char *table_id = "TABLE", *group = NULL;
+    int method = SDC_AUTO;
     const char *wheres[64];
     size_t nwhere = 0, i;
     int totals = 0, pz = 0, quiet = 0, nosec = 0, c, rc = 0;
@@ -247,6 +251,10 @@ int cmd_tabulate(int argc, char **argv)
         case OPT_TABLEID: table_id = optarg; break;
         case OPT_NOSEC: nosec = 1; break;
         case OPT_GROUP: group = optarg; break;
+        case OPT_METHOD:
+            if ((method = protect_method_parse(optarg)) < 0)
+                return cli_usage("tabulate", "--secondary-method must be auto, gauss or hypercube, got '%s'", optarg);
+            break;
         case OPT_HELP: fputs(tabulate_help, stdout); return 0;
         default: return cli_usage("tabulate", "invalid option");
         }
@@ -276,6 +284,7 @@ int cmd_tabulate(int argc, char **argv)
     sp.totals = totals;
     sp.min_count = min_count;
     sp.protect_zeros = pz;
+    sp.method = method;
     if (group && (rc = parse_group(&sp, s, group)) != 0)
         goto done;
     if (!(sp.id = oc_strdup(table_id))) {

@@ -243,7 +243,7 @@ static oc_status load_table(pipe_t *p, tbl *t, const oc_ynode *v, oc_error *err)
 {
     static const char *const keys[] = {"id", "title", "dataset", "where", "by", "totals", "protect",
                                        "description", NULL};
-    static const char *const pkeys[] = {"min_count", "protect_zeros", "secondary", "upl", "lpl", "group_rule", NULL};
+    static const char *const pkeys[] = {"min_count", "protect_zeros", "secondary", "upl", "lpl", "group_rule", "method", NULL};
     const oc_ynode *n, *by;
     const schema *s;
     size_t i, k;
@@ -324,6 +324,9 @@ static oc_status load_table(pipe_t *p, tbl *t, const oc_ynode *v, oc_error *err)
             return st;
         if ((m = oc_ymap_get(n, "group_rule")) != NULL && (st = group_rule(t, s, m, p->path, err)) != OC_OK)
             return st;
+        if ((m = oc_ymap_get(n, "method")) != NULL &&
+            (m->kind != OC_YSCALAR || (t->sp.method = protect_method_parse(m->str)) < 0))
+            return oc_yerror(err, m, p->path, OC_ECONFIG, "method must be auto, gauss or hypercube");
     }
     return OC_OK;
 }

@@ -182,6 +182,8 @@ static size_t write_json(FILE *out, const oc_table *t, const tabw_options *opt)
             t->min_count, t->protect_zeros ? "true" : "false");
     fprintf(out, "\"secondary\": %s, \"primary_cells\": %zu, \"secondary_cells\": %zu",
             t->secondary ? "true" : "false", count_status(t, CELL_PRIMARY), count_status(t, CELL_SECONDARY));
+    if (t->secondary)
+        fprintf(out, ", \"method\": \"%s\"", t->method == SDC_HYPERCUBE ? "hypercube" : "gauss");
     if (t->group_dims) {
         size_t d;
         fputs(", \"group_rule\": {\"dimensions\": [", out);

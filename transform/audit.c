@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hypercube.h"
 #include "oc_mem.h"
 
 #define EPS 1e-6
@@ -84,6 +85,11 @@ typedef struct actx {
     size_t           *root;     /* union-find over suppressed indices */
     size_t           *sidx;     /* cell -> suppressed index + 1 */
     size_t           *near;     /* cell -> singleton cell + 1 it was last marked for */
+    int64_t          *wup, *wdn;   /* per cell: how far one checked move takes it up, down (NULL: none) */
+    const hc_moves   *mv;          /* the moves, and per cell the checked ones holding it: */
+    size_t           *moff, *mcell;   /* mcell[moff[c] .. moff[c+1]) (move indices) */
+    signed char      *msign;          /* the cell's sign in each */
+    int64_t          *ap, *am;        /* per move: room of its + cells and of its - cells */
     int              *ind;
     double           *val;
     audit_result     *res;
@@ -162,7 +168,10 @@ static int solve_mip(actx *a, glp_prob *lp, int dir, double *out)
 }
 
 /* Interval of column j (1-based) in lp; integer tightening when asked. */
-static oc_status interval(actx *a, comp *c, int j, double *lo, double *hi)
+/* [wlo, whi]: whole values the cell is known to take in some feasible
+ * table (its own value at least; more from moves), so that no integer
+ * program has to decide them. */
+static oc_status interval(actx *a, comp *c, int j, double wlo, double whi, double *lo, double *hi)
 {
     int unb = 0, r;
     double v;
@@ -191,26 +200,30 @@ static oc_status interval(actx *a, comp *c, int j, double *lo, double *hi)
              * again in that direction.  One that runs out of its budget is
              * read the safe way, as if the other value were impossible
              * (the cell then counts as exact and gets repaired). */
-            int k, rm, rx, unb2;
+            int k, rm, rx, unb2, ask_lo = wlo > l + EPS, ask_hi = whi < h - EPS;
             double lpv;
-            for (k = 1; k <= (int)c->n; k++)
-                glp_set_col_kind(c->lp, k, GLP_IV);
-            rm = solve_lp(a, c->lp, GLP_MIN, &lpv, &unb2) == 0 ? solve_mip(a, c->lp, GLP_MIN, &v) : -1;
-            if (rm == 0)
-                l = v;
-            else if (rm == -3 || rm == -1)
-                l = h;
-            else
-                l = h + 1;   /* no integer solution at all: the table is inconsistent */
-            if (l < h) {
+            if (ask_lo || ask_hi)
+                for (k = 1; k <= (int)c->n; k++)
+                    glp_set_col_kind(c->lp, k, GLP_IV);
+            if (ask_lo) {
+                rm = solve_lp(a, c->lp, GLP_MIN, &lpv, &unb2) == 0 ? solve_mip(a, c->lp, GLP_MIN, &v) : -1;
+                if (rm == 0)
+                    l = v;
+                else if (rm == -3 || rm == -1)
+                    l = h;
+                else
+                    l = h + 1;   /* no integer solution at all: the table is inconsistent */
+            }
+            if (ask_hi && l < h) {
                 rx = solve_lp(a, c->lp, GLP_MAX, &lpv, &unb2) == 0 ? solve_mip(a, c->lp, GLP_MAX, &v) : -1;
                 if (rx == 0)
                     h = v;
                 else
                     h = l;
             }
-            for (k = 1; k <= (int)c->n; k++)
-                glp_set_col_kind(c->lp, k, GLP_CV);
+            if (ask_lo || ask_hi)
+                for (k = 1; k <= (int)c->n; k++)
+                    glp_set_col_kind(c->lp, k, GLP_CV);
             if (l > h) {
                 glp_set_obj_coef(c->lp, j, 0.0);
                 return oc_error_set(a->err, OC_EAUDIT, "the published cells admit no whole-number solution");
@@ -459,12 +472,181 @@ static int contains(const oc_table *t, size_t outer, size_t inner)
     return 1;
 }
 
+static double wlo_of(const actx *a, size_t cell)
+{
+    return (double)a->t->value[cell] - (a->wdn ? (double)a->wdn[cell] : 0.0);
+}
+
+static double whi_of(const actx *a, size_t cell)
+{
+    return (double)a->t->value[cell] + (a->wup ? (double)a->wup[cell] : 0.0);
+}
+
+/* ---- cells shown by integral moves (hypercube.h) ----------------------------
+ *
+ * Each move is checked here, not trusted: every cell it changes is
+ * suppressed, and every relation holding one of them still adds up after
+ * the change.  Then true table + t * move is a table the attacker cannot
+ * rule out for every whole t from -ap to +am (ap, am: the room above the
+ * lower bound of the cells that move down).  shown[cell]: 1 if one move
+ * settles the cell against the general attacker, 2 if moreover each
+ * singleton in that move is avoided by another such move (so no
+ * singleton's unit can use it either). */
+static int move_ok(const actx *a, const hc_moves *mv, size_t k, int64_t *acc, unsigned char *seen, size_t *touched,
+                   int64_t *ap, int64_t *am)
+{
+    const oc_table *t = a->t;
+    const sdc_model *m = a->m;
+    size_t i, r, nt = 0;
+    int ok = 1;
+    *ap = *am = INT64_MAX;
+    for (i = mv->off[k]; i < mv->off[k + 1]; i++) {
+        size_t c = mv->cell[i];
+        int64_t room;
+        if (c >= t->ncells || t->status[c] == CELL_PUBLISHED || (mv->sign[i] != 1 && mv->sign[i] != -1))
+            ok = 0;
+        if (!ok)
+            break;
+        room = (int64_t)t->value[c] - (a->o->nonempty && t->value[c] > 0 ? 1 : 0);
+        if (mv->sign[i] > 0 && room < *ap)
+            *ap = room;
+        if (mv->sign[i] < 0 && room < *am)
+            *am = room;
+        for (r = m->coff[c]; r < m->coff[c + 1]; r++) {
+            size_t rel = m->crel[r];
+            if (!seen[rel]) {
+                seen[rel] = 1;
+                touched[nt++] = rel;
+            }
+            acc[rel] += (m->idx[m->off[rel]] == c ? 1 : -1) * mv->sign[i];
+        }
+    }
+    for (i = 0; i < nt; i++) {
+        if (acc[touched[i]] != 0)
+            ok = 0;
+        acc[touched[i]] = 0;
+        seen[touched[i]] = 0;
+    }
+    return ok && *ap >= 0 && *am >= 0;
+}
+
+static int move_has(const hc_moves *mv, size_t k, size_t cell)
+{
+    size_t g;
+    for (g = mv->off[k]; g < mv->off[k + 1]; g++)
+        if (mv->cell[g] == cell)
+            return 1;
+    return 0;
+}
+
+/* How far cell i moves up and down through one checked move that leaves
+ * cell s (a singleton; SIZE_MAX: none) unchanged. */
+static void reach_avoiding(const actx *a, size_t i, size_t s, int64_t *up, int64_t *dn)
+{
+    size_t e;
+    *up = *dn = 0;
+    for (e = a->moff[i]; e < a->moff[i + 1]; e++) {
+        size_t k = a->mcell[e];
+        int64_t u = a->msign[e] > 0 ? a->am[k] : a->ap[k], d = a->msign[e] > 0 ? a->ap[k] : a->am[k];
+        if (s != SIZE_MAX && move_has(a->mv, k, s))
+            continue;
+        if (u > *up)
+            *up = u;
+        if (d > *dn)
+            *dn = d;
+    }
+}
+
+static oc_status moves_settle(actx *a, const hc_moves *mv, const unsigned char *const *haskids,
+                              unsigned char *shown)
+{
+    const oc_table *t = a->t;
+    size_t k, i, *fill = NULL, *touched = NULL, total, maxlen = 0;
+    int64_t *acc = NULL;
+    unsigned char *valid = NULL, *seen = NULL;
+    oc_status st = OC_OK;
+    for (k = 0; k < mv->n; k++)
+        if (mv->off[k + 1] - mv->off[k] > maxlen)
+            maxlen = mv->off[k + 1] - mv->off[k];
+    total = mv->off[mv->n];
+    a->mv = mv;
+    acc = oc_calloc(a->m->nrel ? a->m->nrel : 1, sizeof *acc);
+    seen = oc_calloc(a->m->nrel ? a->m->nrel : 1, 1);
+    touched = oc_malloc((maxlen * 2 * t->ndims + 1) * sizeof *touched);
+    a->ap = oc_malloc((mv->n + 1) * sizeof *a->ap);
+    a->am = oc_malloc((mv->n + 1) * sizeof *a->am);
+    valid = oc_calloc(mv->n + 1, 1);
+    a->moff = oc_calloc(t->ncells + 1, sizeof *a->moff);
+    fill = oc_calloc(t->ncells + 1, sizeof *fill);
+    a->mcell = oc_malloc((total + 1) * sizeof *a->mcell);
+    a->msign = oc_malloc(total + 1);
+    if (!acc || !seen || !touched || !a->ap || !a->am || !valid || !a->moff || !fill || !a->mcell || !a->msign) {
+        st = oc_error_set(a->err, OC_ENOMEM, "out of memory");
+        goto out;
+    }
+    for (k = 0; k < mv->n; k++) {
+        valid[k] = (unsigned char)move_ok(a, mv, k, acc, seen, touched, &a->ap[k], &a->am[k]);
+        if (valid[k])
+            for (i = mv->off[k]; i < mv->off[k + 1]; i++)
+                a->moff[mv->cell[i] + 1]++;
+    }
+    for (i = 0; i < t->ncells; i++)
+        a->moff[i + 1] += a->moff[i];
+    /* per cell: its valid moves and its sign in them */
+    for (k = 0; k < mv->n; k++)
+        if (valid[k])
+            for (i = mv->off[k]; i < mv->off[k + 1]; i++) {
+                size_t c = mv->cell[i], at = a->moff[c] + fill[c]++;
+                a->mcell[at] = k;
+                a->msign[at] = mv->sign[i];
+            }
+    for (i = 0; i < t->ncells; i++) {
+        size_t e, first = SIZE_MAX;
+        double v = (double)t->value[i], lb = a->o->nonempty && t->value[i] > 0 ? 1.0 : 0.0;
+        int robust = 1;
+        for (e = a->moff[i]; e < a->moff[i + 1]; e++) {
+            k = a->mcell[e];
+            int64_t up = a->msign[e] > 0 ? a->am[k] : a->ap[k], dn = a->msign[e] > 0 ? a->ap[k] : a->am[k];
+            if (up > a->wup[i])
+                a->wup[i] = up;
+            if (dn > a->wdn[i])
+                a->wdn[i] = dn;
+            if (first == SIZE_MAX && judge(a, i, lb, v - (double)dn, v + (double)up) == AUDIT_PASS)
+                first = e;
+        }
+        if (first == SIZE_MAX)
+            continue;
+        shown[i] = 1;
+        /* the singletons of that move: each avoided by other moves that settle i */
+        k = a->mcell[first];
+        for (e = mv->off[k]; e < mv->off[k + 1] && robust; e++) {
+            size_t s = mv->cell[e];
+            int64_t up, dn;
+            if (s == i || t->value[s] != 1 || !is_interior(t, s, haskids) || (t->value[i] == 1 && contains(t, i, s)))
+                continue;
+            reach_avoiding(a, i, s, &up, &dn);
+            robust = judge(a, i, lb, v - (double)dn, v + (double)up) == AUDIT_PASS;
+        }
+        if (robust)
+            shown[i] = 2;
+    }
+out:
+    oc_free(acc);
+    oc_free(seen);
+    oc_free(touched);
+    oc_free(valid);
+    oc_free(fill);
+    return st;
+}
+
 oc_status audit_table(const oc_table *t, const sdc_model *m, const audit_opts *o, audit_result *res, oc_error *err)
 {
     actx a;
     size_t c, i, nsup = 0, *fill = NULL, *start = NULL, *members = NULL;
-    unsigned char *in_comp = NULL, *haskids[64] = {0};
+    unsigned char *in_comp = NULL, *haskids[64] = {0}, *shown = NULL;
     size_t *cols = NULL;
+    hc_moves own;
+    const hc_moves *mvp;
     unsigned *need = NULL;
     points pts = {0, 0, 0, 0, NULL, NULL}, scratch = {0, 0, 0, 0, NULL, NULL};
     oc_status st = OC_OK;
@@ -472,6 +654,7 @@ oc_status audit_table(const oc_table *t, const sdc_model *m, const audit_opts *o
 
     memset(res, 0, sizeof *res);
     memset(&a, 0, sizeof a);
+    hc_moves_init(&own);
     memset(&cp, 0, sizeof cp);
     a.t = t;
     a.m = m;
@@ -509,6 +692,34 @@ oc_status audit_table(const oc_table *t, const sdc_model *m, const audit_opts *o
         for (k = 0; k < t->dims[i].n; k++)
             if (t->dims[i].parent && t->dims[i].parent[k] >= 0)
                 haskids[i][t->dims[i].parent[k]] = 1;
+    }
+    /* integral moves: given, or looked for here (hypercube.h) */
+    mvp = o->moves;
+    if (!mvp && o->integer && t->ncells) {
+        hc_need hn;
+        hc_stats hs;
+        hn.nonempty = o->nonempty;
+        hn.singletons = o->singletons;
+        hn.upl = o->upl;
+        hn.lpl = o->lpl;
+        hn.upl_pct = o->upl_pct;
+        hn.lpl_pct = o->lpl_pct;
+        if ((st = hc_certify(t, &hn, &own, &hs, err)) != OC_OK)
+            goto out;
+        mvp = &own;
+    }
+    if (mvp && mvp->n && t->ncells) {
+        shown = oc_calloc(t->ncells, 1);
+        a.wup = oc_calloc(t->ncells, sizeof *a.wup);
+        a.wdn = oc_calloc(t->ncells, sizeof *a.wdn);
+        if (!shown || !a.wup || !a.wdn)
+            goto nomem;
+        if ((st = moves_settle(&a, mvp, (const unsigned char *const *)haskids, shown)) != OC_OK)
+            goto out;
+        if (o->intervals) {   /* exact intervals asked: the moves only spare integer programs */
+            oc_free(shown);
+            shown = NULL;
+        }
     }
     for (i = 0; i < nsup; i++)
         a.root[i] = i;
@@ -553,6 +764,15 @@ oc_status audit_table(const oc_table *t, const sdc_model *m, const audit_opts *o
             a.col[cell] = j + 1;
             in_comp[cell] = 1;
         }
+        if (shown) {
+            /* settled by moves, singletons included: no LP for this component */
+            int all = 1;
+            for (j = 0; j < cp.n && all; j++)
+                all = shown[cp.cells[j]] == 2 ||
+                      (shown[cp.cells[j]] == 1 && (!o->singletons || t->status[cp.cells[j]] != CELL_PRIMARY));
+            if (all)
+                goto comp_out;
+        }
         if ((st = build_comp(&a, &cp, in_comp)) != OC_OK)
             goto comp_out;
         for (j = 0; j < cp.n; j++) {
@@ -562,7 +782,7 @@ oc_status audit_table(const oc_table *t, const sdc_model *m, const audit_opts *o
         points_reset(&pts, cp.n);
         if (!o->intervals) {
             for (j = 0; j < cp.n; j++)
-                need[j] = needs(&a, cp.cells[j]);
+                need[j] = shown && shown[cp.cells[j]] ? 0 : needs(&a, cp.cells[j]);
             if ((st = settle(&a, &cp, cols, cp.n, need, &pts)) != OC_OK)
                 goto comp_out;
         }
@@ -572,7 +792,8 @@ oc_status audit_table(const oc_table *t, const sdc_model *m, const audit_opts *o
                 ac->verdict = AUDIT_PASS;   /* shown by a feasible point */
                 continue;
             }
-            if ((st = interval(&a, &cp, (int)j + 1, &ac->lo, &ac->hi)) != OC_OK)
+            if ((st = interval(&a, &cp, (int)j + 1, wlo_of(&a, ac->cell), whi_of(&a, ac->cell), &ac->lo, &ac->hi)) !=
+                OC_OK)
                 goto comp_out;
             ac->verdict = judge(&a, ac->cell, cp.lb[j], ac->lo, ac->hi);
         }
@@ -593,6 +814,7 @@ oc_status audit_table(const oc_table *t, const sdc_model *m, const audit_opts *o
                     size_t cell = cp.cells[j];
                     if (j == s || res->cells[members[lo + j]].verdict != AUDIT_PASS ||
                         t->status[cell] != CELL_PRIMARY || (t->value[cell] == 1 && contains(t, cell, scell)) ||
+                        (shown && shown[cell] == 2) ||
                         a.near[cell] != scell + 1)
                         continue;
                     cols[nc++] = j;
@@ -621,7 +843,12 @@ oc_status audit_table(const oc_table *t, const sdc_model *m, const audit_opts *o
                     ac = &res->cells[members[lo + j]];
                     if (!need[q])
                         continue;
-                    if ((st = interval(&a, &cp, (int)j + 1, &l2, &h2)) != OC_OK)
+                    /* only moves that leave the singleton's cell alone are witnesses */
+                    int64_t wu = 0, wd = 0;
+                    if (a.moff)
+                        reach_avoiding(&a, cell, scell, &wu, &wd);
+                    if ((st = interval(&a, &cp, (int)j + 1, (double)t->value[cell] - (double)wd,
+                                       (double)t->value[cell] + (double)wu, &l2, &h2)) != OC_OK)
                         goto comp_out;
                     v = judge(&a, cell, cp.lb[j], l2, h2);
                     if (v != AUDIT_PASS) {
@@ -654,6 +881,15 @@ nomem:
 out:
     for (i = 0; i < 64; i++)
         oc_free(haskids[i]);
+    oc_free(shown);
+    oc_free(a.wup);
+    oc_free(a.wdn);
+    oc_free(a.moff);
+    oc_free(a.mcell);
+    oc_free(a.msign);
+    oc_free(a.ap);
+    oc_free(a.am);
+    hc_moves_fini(&own);
     oc_free(a.col);
     oc_free(a.sidx);
     oc_free(a.near);

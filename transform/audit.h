@@ -58,6 +58,8 @@ typedef struct audit_opts {
     int    intervals;    /* 1: exact intervals for every cell (reports); 0: verdicts
                           * only, most cells settled by feasible points, and lo/hi
                           * then only filled for the cells that needed them */
+    const struct hc_moves *moves;   /* verdicts only: integral moves (hypercube.h) that,
+                                     * once checked, settle cells without an LP; or NULL */
 } audit_opts;
 
 /* Defaults for a table: nonempty unless zeros are protected, integer and

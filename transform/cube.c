@@ -885,6 +885,7 @@ oc_status cube_build(cube *c, const tab_accounting *ds, oc_table **out, oc_error
     t->lpl = c->sp.lpl;
     t->upl_pct = c->sp.upl_pct;
     t->lpl_pct = c->sp.lpl_pct;
+    t->method = c->sp.method;
     t->acct = *ds;
     t->acct.counted = c->counted;
     t->acct.filtered = c->filtered;

@@ -40,6 +40,7 @@ typedef struct cube_spec {
     uint32_t    group_dims;          /* group rule: bit i = by[i] is a sensitive dimension */
     double      upl, lpl;            /* protection levels (absolute) */
     double      upl_pct, lpl_pct;    /* ... in percent of the value */
+    int         method;              /* secondary suppression: SDC_AUTO, SDC_GAUSS, SDC_HYPERCUBE */
 } cube_spec;
 
 void cube_spec_fini(cube_spec *sp);

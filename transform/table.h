@@ -19,6 +19,9 @@ typedef enum cell_status {
     CELL_SECONDARY = 2    /* OBS_STATUS Q, CONF_STATUS D */
 } cell_status;
 
+/* Secondary suppression methods (protect.h). */
+enum { SDC_AUTO = 0, SDC_GAUSS = 1, SDC_HYPERCUBE = 2 };
+
 typedef struct tab_dim {
     char    *id;       /* owned */
     size_t   n;        /* output codes */
@@ -50,6 +53,7 @@ typedef struct oc_table {
     uint32_t       group_dims;             /* group rule: bit d = dims[d] is sensitive */
     size_t         group_flagged;          /* totals the group rule flagged */
     int            secondary;              /* 1 if secondary suppression was applied */
+    int            method;                 /* secondary suppression: SDC_AUTO, SDC_GAUSS, SDC_HYPERCUBE */
     double         upl, lpl;               /* protection levels of primary cells (absolute) */
     double         upl_pct, lpl_pct;       /* ... and in percent of the value */
     tab_accounting acct;

@@ -23,7 +23,7 @@ static inline oc_table *sc_table(size_t nd, const size_t *n, const uint64_t *inn
     t->dims = oc_calloc(nd, sizeof *t->dims);
     t->ncells = 1;
     for (d = 0; d < nd; d++) {
-        char id[8];
+        char id[24];
         snprintf(id, sizeof id, "D%zu", d);
         t->dims[d].id = oc_strdup(id);
         t->dims[d].n = n[d] + 1;

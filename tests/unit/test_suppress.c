@@ -12,6 +12,8 @@
 #include "sdc_model.h"
 #include "protect.h"
 #include "suppress.h"
+#include "hypercube.h"
+#include "oc_mem.h"
 
 static void protect(oc_table *t, suppress_stats *s)
 {
@@ -372,4 +374,176 @@ Test(suppress, protect_random_3d_tables_pass_the_audit)
                     cr_assert_gt(t->value[c], 0, "an empty cell was used as a secondary");
             table_free(t);
         }
+}
+
+/* ---- the hypercube method (transform/hypercube.h) ------------------------ */
+
+/* A random table of nd dimensions (sc_random_inner counts). */
+static oc_table *random_nd(size_t nd, const size_t *n)
+{
+    size_t i, cells = 1;
+    uint64_t *v;
+    oc_table *t;
+    for (i = 0; i < nd; i++)
+        cells *= n[i];
+    v = oc_malloc(cells * sizeof *v);
+    sc_random_inner(v, cells);
+    t = sc_table(nd, n, v, 3);
+    oc_free(v);
+    return t;
+}
+
+/* Checks a set of moves without hypercube.c or audit.c: each changes only
+ * suppressed cells, by +-1, and leaves every relation of sdc_model adding
+ * up; returns how many suppressed cells no move changes. */
+static size_t cells_without_move(const oc_table *t, const hc_moves *mv)
+{
+    sdc_model *m;
+    oc_error err;
+    long *delta = calloc(t->ncells, sizeof *delta);
+    unsigned char *moved = calloc(t->ncells, 1);
+    size_t k, i, r, missing = 0;
+    oc_error_clear(&err);
+    cr_assert_eq(sdc_model_build(t, &m, &err), OC_OK);
+    for (k = 0; k < mv->n; k++) {
+        for (i = mv->off[k]; i < mv->off[k + 1]; i++) {
+            cr_assert_neq(t->status[mv->cell[i]], CELL_PUBLISHED, "a move changes a published cell");
+            cr_assert(mv->sign[i] == 1 || mv->sign[i] == -1);
+            delta[mv->cell[i]] += mv->sign[i];
+            moved[mv->cell[i]] = 1;
+        }
+        for (r = 0; r < m->nrel; r++) {
+            long sum = delta[m->idx[m->off[r]]];
+            for (i = m->off[r] + 1; i < m->off[r + 1]; i++)
+                sum -= delta[m->idx[i]];
+            cr_assert_eq(sum, 0, "move %zu breaks relation %zu", k, r);
+        }
+        for (i = mv->off[k]; i < mv->off[k + 1]; i++)
+            delta[mv->cell[i]] = 0;
+    }
+    for (i = 0; i < t->ncells; i++)
+        missing += t->status[i] != CELL_PUBLISHED && !moved[i];
+    free(delta);
+    free(moved);
+    sdc_model_free(m);
+    return missing;
+}
+
+/* 3-D and 4-D random tables protected by moves (protect_table, method
+ * hypercube): the full audit (every interval by LP and integer programs)
+ * finds nothing, no primary is linearly determined (dense rank), no empty
+ * cell is suppressed, and the moves through the pattern are valid when the
+ * test checks them itself; almost every suppressed cell has one (the rest
+ * were settled by the audit's LP). */
+Test(suppress, hypercube_random_tables_pass_the_full_audit)
+{
+    static const struct { size_t nd, n[4]; } shapes[] = {{3, {6, 5, 3}}, {3, {4, 4, 4}}, {4, {4, 3, 3, 3}},
+                                                        {4, {3, 5, 2, 4}}};
+    size_t s, rep, suppressed = 0, without = 0;
+    srand(41);
+    for (s = 0; s < sizeof shapes / sizeof *shapes; s++)
+        for (rep = 0; rep < 4; rep++) {
+            oc_table *t = random_nd(shapes[s].nd, shapes[s].n);
+            hc_moves mv;
+            hc_need nd = {1, 1, 0, 0, 0, 0};
+            hc_stats hs;
+            protect_report pr;
+            oc_error err;
+            size_t c;
+            oc_error_clear(&err);
+            t->method = SDC_HYPERCUBE;
+            cr_assert_eq(protect_table(t, 1, &pr, &err), OC_OK, "shape %zu rep %zu: %s", s, rep, err.msg);
+            cr_assert_eq(full_disclosed(t), 0, "shape %zu rep %zu", s, rep);
+            cr_assert_eq(linearly_determined_primaries(t), 0, "shape %zu rep %zu", s, rep);
+            for (c = 0; c < t->ncells; c++) {
+                if (t->status[c] == CELL_SECONDARY)
+                    cr_assert_gt(t->value[c], 0, "an empty cell was used as a secondary");
+                suppressed += t->status[c] != CELL_PUBLISHED;
+            }
+            hc_moves_init(&mv);
+            cr_assert_eq(hc_certify(t, &nd, &mv, &hs, &err), OC_OK, "%s", err.msg);
+            without += cells_without_move(t, &mv);
+            hc_moves_fini(&mv);
+            table_free(t);
+        }
+    cr_assert_lt(without * 20, suppressed, "%zu of %zu suppressed cells have no move", without, suppressed);
+}
+
+/* Through protect_table with method hypercube: same pattern on every run,
+ * and the table passes the full audit. */
+Test(suppress, hypercube_protect_is_deterministic)
+{
+    size_t n[4] = {5, 4, 3, 3};
+    oc_table *a, *b;
+    protect_report pr;
+    oc_error err;
+    srand(7);
+    a = random_nd(4, n);
+    srand(7);
+    b = random_nd(4, n);
+    a->method = b->method = SDC_HYPERCUBE;
+    oc_error_clear(&err);
+    cr_assert_eq(protect_table(a, 1, &pr, &err), OC_OK, "%s", err.msg);
+    cr_assert_eq(protect_table(b, 1, &pr, &err), OC_OK, "%s", err.msg);
+    cr_assert_arr_eq(a->status, b->status, a->ncells);
+    cr_assert_eq(a->method, SDC_HYPERCUBE);
+    cr_assert_eq(full_disclosed(a), 0);
+    table_free(a);
+    table_free(b);
+}
+
+/* Case F by moves: 15 = 10 + 3 + 1 + 1 with the ones primary (min_count 2):
+ * the reference's pattern (b = 3 secondary), and the ones are not exact,
+ * also for each other's unit. */
+Test(suppress, hypercube_case_f)
+{
+    static const uint64_t v[] = {10, 3, 1, 1};
+    size_t n[1] = {4};
+    oc_table *t = sc_table(1, n, v, 2);
+    protect_report pr;
+    oc_error err;
+    oc_error_clear(&err);
+    t->method = SDC_HYPERCUBE;
+    cr_assert_eq(protect_table(t, 1, &pr, &err), OC_OK, "%s", err.msg);
+    cr_assert_eq(sc_count(t, CELL_SECONDARY), 1);
+    cr_assert_eq(t->status[2], CELL_SECONDARY);   /* b = 3 */
+    cr_assert_eq(full_disclosed(t), 0);
+    table_free(t);
+}
+
+/* The audit checks moves instead of trusting them: in 15 = 10 + 3 + 1 + 1
+ * with only the ones suppressed, both are exact (x + x = 2, x >= 1).  A
+ * move that breaks the total, or one that changes a published cell, must
+ * not make them pass. */
+Test(audit, moves_are_checked_not_trusted)
+{
+    static const uint64_t v[] = {10, 3, 1, 1};
+    size_t n[1] = {4}, cells_bad_sum[2] = {3, 4}, cells_published[2] = {3, 2};
+    signed char sg_bad_sum[2] = {1, 1}, sg_published[2] = {1, -1};
+    size_t off[2] = {0, 2};
+    oc_table *t = sc_table(1, n, v, 2);   /* cells: _T, a, b, c, d */
+    sdc_model *m;
+    audit_opts o;
+    audit_result r;
+    oc_error err;
+    int which;
+    oc_error_clear(&err);
+    cr_assert_eq(sdc_model_build(t, &m, &err), OC_OK);
+    t->secondary = 1;
+    for (which = 0; which < 2; which++) {
+        hc_moves mv;
+        memset(&mv, 0, sizeof mv);
+        mv.n = 1;
+        mv.off = off;
+        mv.cell = which ? cells_published : cells_bad_sum;
+        mv.sign = which ? sg_published : sg_bad_sum;
+        audit_opts_default(&o, t);
+        o.intervals = 0;
+        o.moves = &mv;
+        cr_assert_eq(audit_table(t, m, &o, &r, &err), OC_OK, "%s", err.msg);
+        cr_assert_eq(r.disclosed, 2, "bogus move %d was trusted", which);
+        audit_result_fini(&r);
+    }
+    sdc_model_free(m);
+    table_free(t);
 }

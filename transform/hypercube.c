@@ -1,0 +1,788 @@
+/* hypercube.c - see hypercube.h. */
+#include "hypercube.h"
+
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "oc_mem.h"
+
+#define NONE    SIZE_MAX
+#define MAXLEG  64      /* codes in one leg (two chains up a hierarchy) */
+#define MAXCUBE 4096    /* cells one move may change */
+#define SWEEPS  2       /* local-search sweeps over the dimensions */
+#define SHORT   24      /* sweeps try at most this many partners per dimension */
+
+void hc_moves_init(hc_moves *mv)
+{
+    memset(mv, 0, sizeof *mv);
+}
+
+void hc_moves_fini(hc_moves *mv)
+{
+    oc_free(mv->off);
+    oc_free(mv->cell);
+    oc_free(mv->sign);
+    memset(mv, 0, sizeof *mv);
+}
+
+/* One dimension's part of a move: codes and signs. */
+typedef struct leg {
+    size_t      l, b;          /* the leaf moved +1, and its partner (NONE: up to the total) */
+    size_t      n;
+    size_t      code[MAXLEG];
+    signed char sg[MAXLEG];
+} leg;
+
+/* Cost of suppressing a cell: CELL_COST plus its count, so a move that
+ * suppresses fewer cells wins, then the one with the smaller counts. */
+#define CELL_COST 1000.0
+typedef struct score {
+    size_t pen;     /* cells that may not be used, plus 1 if the move is too short */
+    double cost;    /* count newly suppressed */
+} score;
+
+static int better(score a, score b)
+{
+    return a.pen < b.pen || (a.pen == b.pen && a.cost < b.cost);
+}
+
+typedef struct hctx {
+    oc_table      *t;
+    const hc_need *nd;
+    size_t         nd_;                   /* dimensions */
+    size_t         stride[64];
+    unsigned char *leaf[64];              /* per dimension and code */
+    size_t        *leaves[64], nleaves[64];
+    unsigned char *status;                /* t->status, or a copy (certify) */
+    int            allow_new;             /* published cells may be suppressed */
+    /* cell -> moves holding it: entries are positions in mv->cell */
+    hc_moves      *mv;
+    size_t        *head, *next;           /* head[cell], next[entry]; NONE ends */
+    size_t        *emove;                 /* entry -> its move */
+    size_t         ncap;                  /* next[] capacity */
+    int64_t       *amp_p, *amp_m;         /* per move: how far it goes down / up */
+    unsigned char *dead;                  /* per move: holds a cell published again */
+    size_t         acap;
+    uint32_t      *forbid, stamp;         /* forbid[cell] == stamp: may not be used */
+    int            shortlist;             /* best_leg: only partners with short_ok */
+    unsigned char *short_ok[64];          /* per dimension with more than SHORT leaves */
+    double        *skey;                  /* scratch for the shortlist */
+    size_t        *sidx;
+    /* scratch: the other dimensions' product */
+    size_t        *roff;
+    signed char   *rsg;
+} hctx;
+
+static size_t pos_of(const hctx *h, size_t cell, size_t d)
+{
+    return (cell / h->stride[d]) % h->t->dims[d].n;
+}
+
+static int is_under(const oc_table *t, size_t d, size_t code, size_t x)
+{
+    for (;;) {
+        int32_t p;
+        if (code == x)
+            return 1;
+        p = t->dims[d].parent[code];
+        if (p < 0)
+            return 0;
+        code = (size_t)p;
+    }
+}
+
+static int interior(const hctx *h, size_t cell)
+{
+    size_t d;
+    for (d = 0; d < h->nd_; d++)
+        if (!h->leaf[d][pos_of(h, cell, d)])
+            return 0;
+    return 1;
+}
+
+static int64_t lb_of(const hctx *h, size_t cell)
+{
+    return h->nd->nonempty && h->t->value[cell] > 0 ? 1 : 0;
+}
+
+/* Builds leg (l, b) of dimension d: +1 on l and its ancestors, -1 on b and
+ * its ancestors, both up to (not including) their common ancestor; with
+ * b == NONE, +1 on l and every ancestor.  0 if it does not fit. */
+static int leg_build(const hctx *h, size_t d, size_t l, size_t b, leg *g)
+{
+    const int32_t *par = h->t->dims[d].parent;
+    size_t x;
+    g->l = l;
+    g->b = b;
+    g->n = 0;
+    if (b == NONE) {
+        for (x = l;; x = (size_t)par[x]) {
+            if (g->n == MAXLEG)
+                return 0;
+            g->code[g->n] = x;
+            g->sg[g->n++] = 1;
+            if (par[x] < 0)
+                return 1;
+        }
+    }
+    for (x = l;; x = (size_t)par[x]) {
+        if (is_under(h->t, d, b, x))
+            break;   /* x is the common ancestor */
+        if (g->n == MAXLEG)
+            return 0;
+        g->code[g->n] = x;
+        g->sg[g->n++] = 1;
+        if (par[x] < 0)
+            return 0;
+    }
+    {
+        size_t top = x, y;
+        for (y = b; y != top; y = (size_t)par[y]) {
+            if (g->n == MAXLEG)
+                return 0;
+            g->code[g->n] = y;
+            g->sg[g->n++] = -1;
+        }
+    }
+    return 1;
+}
+
+/* The product of every leg but dimension skip's: cell offsets and signs.
+ * Returns the count, 0 if too large. */
+static size_t rest_of(hctx *h, const leg *legs, size_t skip)
+{
+    size_t n = 1, d, i, k;
+    h->roff[0] = 0;
+    h->rsg[0] = 1;
+    for (d = 0; d < h->nd_; d++) {
+        if (d == skip)
+            continue;
+        if (n * legs[d].n > MAXCUBE)
+            return 0;
+        for (i = n; i-- > 0;)
+            for (k = legs[d].n; k-- > 0;) {
+                h->roff[i * legs[d].n + k] = h->roff[i] + legs[d].code[k] * h->stride[d];
+                h->rsg[i * legs[d].n + k] = (signed char)(h->rsg[i] * legs[d].sg[k]);
+            }
+        n *= legs[d].n;
+    }
+    return n;
+}
+
+/* Amplitudes a cell must reach: up, down (0: not asked; both 0: one unit
+ * either way). */
+static void need_of(const hctx *h, size_t cell, int64_t *up, int64_t *down)
+{
+    const oc_table *t = h->t;
+    double v = (double)t->value[cell], nh, nl;
+    *up = *down = 0;
+    if (t->status[cell] != CELL_PRIMARY)
+        return;
+    nh = fmax(h->nd->upl, h->nd->upl_pct / 100.0 * v);
+    nl = fmax(h->nd->lpl, h->nd->lpl_pct / 100.0 * v);
+    if (nh > 0)
+        *up = (int64_t)ceil(nh - 1e-9);
+    if (nl > 0) {
+        int64_t room = (int64_t)t->value[cell] - lb_of(h, cell);
+        *down = (int64_t)ceil(nl - 1e-9);
+        if (*down > room)
+            *down = room;
+    }
+}
+
+static int reaches(int64_t up, int64_t down, int64_t need_up, int64_t need_down)
+{
+    if (need_up == 0 && need_down == 0)
+        return up >= 1 || down >= 1;
+    return up >= need_up && down >= need_down && (up >= 1 || down >= 1);
+}
+
+/* Scores leg cand along dimension d with the rest product (n cells) for
+ * target cell q (its sign is +1 by construction); stops early once worse
+ * than best. */
+static score eval(hctx *h, size_t d, const leg *cand, size_t n, int64_t need_up, int64_t need_down, score best)
+{
+    const oc_table *t = h->t;
+    score s = {0, 0.0};
+    int64_t ap = INT64_MAX, am = INT64_MAX;
+    size_t k, i;
+    /* the partner's codes first: they differ between candidates, so a bad
+     * candidate is dropped sooner */
+    for (k = cand->n; k-- > 0;) {
+        size_t base = cand->code[k] * h->stride[d];
+        for (i = 0; i < n; i++) {
+            size_t cell = base + h->roff[i];
+            int64_t v = (int64_t)t->value[cell], room = v - lb_of(h, cell);
+            if (h->status[cell] == CELL_PUBLISHED) {
+                if (v == 0 || !h->allow_new) {
+                    if (++s.pen > best.pen)
+                        return s;
+                } else {
+                    s.cost += (double)v + CELL_COST;
+                    if (s.pen == best.pen && s.cost >= best.cost)
+                        return s;
+                }
+            }
+            if (h->forbid[cell] == h->stamp && ++s.pen > best.pen)
+                return s;
+            if (cand->sg[k] * h->rsg[i] > 0) {
+                if (room < ap)
+                    ap = room;
+            } else if (room < am) {
+                am = room;
+            }
+        }
+        if (better(best, s))
+            return s;
+    }
+    if (!reaches(am, ap, need_up, need_down))
+        s.pen++;
+    return s;
+}
+
+/* Best leg of dimension d for code x (the target's), the other legs fixed:
+ * every leaf l under x (x itself if it is a leaf) with every partner b
+ * outside x, or none.  Sets legs[d] and returns its score if it beats cur;
+ * else leaves legs[d] and returns cur. */
+static score best_leg(hctx *h, leg *legs, size_t d, size_t x, int64_t nu, int64_t ndn, score cur)
+{
+    size_t n = rest_of(h, legs, d), i, j;
+    leg cand;
+    if (n == 0)
+        return cur;
+    for (i = 0; i < h->nleaves[d]; i++) {
+        size_t l = h->leaves[d][i];
+        if (h->leaf[d][x] ? l != x : !is_under(h->t, d, l, x))
+            continue;
+        for (j = 0; j <= h->nleaves[d]; j++) {
+            size_t b = j < h->nleaves[d] ? h->leaves[d][j] : NONE;
+            score s;
+            if (b != NONE && (b == l || is_under(h->t, d, b, x)))
+                continue;
+            if (b != NONE && h->shortlist && h->short_ok[d] && h->leaf[d][x] && !h->short_ok[d][b])
+                continue;
+            if (!leg_build(h, d, l, b, &cand))
+                continue;
+            s = eval(h, d, &cand, n, nu, ndn, cur);
+            if (better(s, cur)) {
+                cur = s;
+                legs[d] = cand;
+            }
+        }
+    }
+    return cur;
+}
+
+static oc_status grow(hctx *h, size_t ncells, oc_error *err)
+{
+    hc_moves *mv = h->mv;
+    size_t need = mv->off ? mv->off[mv->n] + ncells : ncells;
+    if (mv->n + 2 > mv->mcap) {
+        size_t cap = mv->mcap ? 2 * mv->mcap : 1024;
+        size_t *o = oc_realloc(mv->off, cap * sizeof *o);
+        if (!o)
+            return oc_error_set(err, OC_ENOMEM, "out of memory");
+        if (!mv->off)
+            o[0] = 0;
+        mv->off = o;
+        mv->mcap = cap;
+    }
+    if (mv->n + 1 > h->acap) {
+        size_t cap = h->acap ? 2 * h->acap : 1024;
+        int64_t *p = oc_realloc(h->amp_p, cap * sizeof *p), *m;
+        if (!p)
+            return oc_error_set(err, OC_ENOMEM, "out of memory");
+        h->amp_p = p;
+        m = oc_realloc(h->amp_m, cap * sizeof *m);
+        if (!m)
+            return oc_error_set(err, OC_ENOMEM, "out of memory");
+        h->amp_m = m;
+        {
+            unsigned char *dd = oc_realloc(h->dead, cap);
+            if (!dd)
+                return oc_error_set(err, OC_ENOMEM, "out of memory");
+            memset(dd + h->acap, 0, cap - h->acap);
+            h->dead = dd;
+        }
+        h->acap = cap;
+    }
+    if (need > mv->ccap) {
+        size_t cap = mv->ccap ? 2 * mv->ccap : 16384, *c;
+        signed char *s;
+        while (cap < need)
+            cap *= 2;
+        c = oc_realloc(mv->cell, cap * sizeof *c);
+        if (!c)
+            return oc_error_set(err, OC_ENOMEM, "out of memory");
+        mv->cell = c;
+        s = oc_realloc(mv->sign, cap);
+        if (!s)
+            return oc_error_set(err, OC_ENOMEM, "out of memory");
+        mv->sign = s;
+        mv->ccap = cap;
+    }
+    if (need > h->ncap) {
+        size_t cap = h->ncap ? 2 * h->ncap : 16384, *nx;
+        while (cap < need)
+            cap *= 2;
+        nx = oc_realloc(h->next, cap * sizeof *nx);
+        if (!nx)
+            return oc_error_set(err, OC_ENOMEM, "out of memory");
+        h->next = nx;
+        nx = oc_realloc(h->emove, cap * sizeof *nx);
+        if (!nx)
+            return oc_error_set(err, OC_ENOMEM, "out of memory");
+        h->emove = nx;
+        h->ncap = cap;
+    }
+    return OC_OK;
+}
+
+/* Records the move of legs (all of its cells usable), suppressing its
+ * published cells. */
+static oc_status record(hctx *h, const leg *legs, oc_error *err)
+{
+    hc_moves *mv = h->mv;
+    size_t n = rest_of(h, legs, 0), k, i, at;
+    int64_t ap = INT64_MAX, am = INT64_MAX;
+    oc_status st;
+    if ((st = grow(h, n * legs[0].n, err)) != OC_OK)
+        return st;
+    at = mv->off[mv->n];
+    for (k = 0; k < legs[0].n; k++)
+        for (i = 0; i < n; i++) {
+            size_t cell = legs[0].code[k] * h->stride[0] + h->roff[i];
+            signed char sg = (signed char)(legs[0].sg[k] * h->rsg[i]);
+            int64_t room = (int64_t)h->t->value[cell] - lb_of(h, cell);
+            if (h->status[cell] == CELL_PUBLISHED)
+                h->status[cell] = CELL_SECONDARY;
+            mv->cell[at] = cell;
+            mv->sign[at] = sg;
+            h->next[at] = h->head[cell];
+            h->head[cell] = at;
+            h->emove[at] = mv->n;
+            at++;
+            if (sg > 0 && room < ap)
+                ap = room;
+            if (sg < 0 && room < am)
+                am = room;
+        }
+    h->amp_p[mv->n] = ap;
+    h->amp_m[mv->n] = am;
+    mv->off[++mv->n] = at;
+    return OC_OK;
+}
+
+static int move_holds(const hc_moves *mv, size_t k, size_t cell)
+{
+    size_t i;
+    for (i = mv->off[k]; i < mv->off[k + 1]; i++)
+        if (mv->cell[i] == cell)
+            return 1;
+    return 0;
+}
+
+static int singleton(const hctx *h, size_t cell)
+{
+    return h->t->value[cell] == 1 && h->status[cell] != CELL_PUBLISHED && interior(h, cell);
+}
+
+/* Does cell q cover cell s (s's code under q's along every dimension)? */
+static int holds(const hctx *h, size_t q, size_t s)
+{
+    size_t d;
+    for (d = 0; d < h->nd_; d++)
+        if (!is_under(h->t, d, pos_of(h, s, d), pos_of(h, q, d)))
+            return 0;
+    return 1;
+}
+
+/* Is cell q shown by the moves so far?  0: yes.  1: no move reaches far
+ * enough.  2: the moves hold singletons no other move avoids; those are
+ * marked in forbid[] (with a fresh stamp). */
+static int shown(hctx *h, size_t q)
+{
+    const hc_moves *mv = h->mv;
+    int64_t nu, ndn;
+    size_t e, first = NONE, i;
+    int uncovered = 0;
+    need_of(h, q, &nu, &ndn);
+    for (e = h->head[q]; e != NONE; e = h->next[e]) {
+        size_t k = h->emove[e];
+        if (h->dead[k])
+            continue;
+        int64_t up = mv->sign[e] > 0 ? h->amp_m[k] : h->amp_p[k];
+        int64_t dn = mv->sign[e] > 0 ? h->amp_p[k] : h->amp_m[k];
+        if (reaches(up, dn, nu, ndn)) {
+            first = k;
+            break;
+        }
+    }
+    if (first == NONE)
+        return 1;
+    if (!h->nd->singletons || h->t->status[q] != CELL_PRIMARY)
+        return 0;
+    h->stamp++;
+    for (i = mv->off[first]; i < mv->off[first + 1]; i++) {
+        size_t s = mv->cell[i];
+        int avoided = 0;
+        if (s == q || !singleton(h, s) || (h->t->value[q] == 1 && holds(h, q, s)))
+            continue;   /* a margin holding nobody but the unit tells it nothing */
+        for (e = h->head[q]; e != NONE && !avoided; e = h->next[e]) {
+            size_t k = h->emove[e];
+            int64_t up = mv->sign[e] > 0 ? h->amp_m[k] : h->amp_p[k];
+            int64_t dn = mv->sign[e] > 0 ? h->amp_p[k] : h->amp_m[k];
+            avoided = k != first && !h->dead[k] && reaches(up, dn, nu, ndn) && !move_holds(mv, k, s);
+        }
+        if (!avoided) {
+            h->forbid[s] = h->stamp;
+            uncovered = 1;
+        }
+    }
+    return uncovered ? 2 : 0;
+}
+
+/* Marks in short_ok[d] the SHORT partners of q's code along d (a long
+ * dimension) whose cell on q's line is cheapest: suppressed first, then
+ * the smallest counts; empty cells never.  Returns 0 if d keeps all. */
+static void shortlist(hctx *h, size_t q, size_t d, size_t x, int on)
+{
+    size_t i, k, m = 0;
+    if (!h->short_ok[d])
+        return;
+    for (i = 0; i < h->nleaves[d]; i++)
+        h->short_ok[d][h->leaves[d][i]] = 0;
+    if (!on)
+        return;
+    for (i = 0; i < h->nleaves[d]; i++) {
+        size_t b = h->leaves[d][i], cell = q + (b - x) * h->stride[d];
+        double key;
+        if (b == x)
+            continue;
+        if (h->status[cell] != CELL_PUBLISHED)
+            key = 0;
+        else if (h->t->value[cell] == 0)
+            continue;
+        else
+            key = (double)h->t->value[cell] + CELL_COST;
+        if (m == SHORT && key >= h->skey[m - 1])
+            continue;
+        for (k = m < SHORT ? m++ : SHORT - 1; k > 0 && h->skey[k - 1] > key; k--) {
+            h->skey[k] = h->skey[k - 1];
+            h->sidx[k] = h->sidx[k - 1];
+        }
+        h->skey[k] = key;
+        h->sidx[k] = b;
+    }
+    for (k = 0; k < m; k++)
+        h->short_ok[d][h->sidx[k]] = 1;
+}
+
+/* Searches the cheapest move through q (cells stamped in forbid[] not
+ * used) and records it.  1 if found.  The legs are chosen one dimension
+ * at a time (the dimensions not chosen yet held at q's codes), then
+ * improved one dimension at a time while that lowers the score. */
+static int search(hctx *h, size_t q, oc_status *st, oc_error *err)
+{
+    leg legs[64];
+    size_t d, sweep, x[64], n;
+    int64_t nu, ndn;
+    score cur, inf = {SIZE_MAX, 0.0};
+    need_of(h, q, &nu, &ndn);
+    for (d = 0; d < h->nd_; d++) {
+        x[d] = pos_of(h, q, d);
+        legs[d].n = 1;          /* placeholder: the target's code only */
+        legs[d].code[0] = x[d];
+        legs[d].sg[0] = 1;
+        legs[d].l = NONE;
+    }
+    for (d = 0; d < h->nd_; d++) {
+        (void)best_leg(h, legs, d, x[d], nu, ndn, inf);
+        if (legs[d].l == NONE)
+            return 0;   /* no leg fits */
+    }
+    if ((n = rest_of(h, legs, 0)) == 0)
+        return 0;
+    cur = eval(h, 0, &legs[0], n, nu, ndn, inf);
+    /* sweeps: long dimensions only try the partners cheapest on q's line
+     * (and the one chosen) */
+    h->shortlist = 1;
+    for (d = 0; d < h->nd_; d++) {
+        shortlist(h, q, d, x[d], h->leaf[d][x[d]]);
+        if (h->short_ok[d] && h->leaf[d][x[d]] && legs[d].b != NONE)
+            h->short_ok[d][legs[d].b] = 1;
+    }
+    for (sweep = 0; sweep < SWEEPS && cur.pen + (cur.cost > 0) > 0; sweep++) {
+        int moved = 0;
+        for (d = 0; d < h->nd_; d++) {
+            score s = best_leg(h, legs, d, x[d], nu, ndn, cur);
+            if (better(s, cur)) {
+                cur = s;
+                moved = 1;
+            }
+        }
+        if (!moved)
+            break;
+    }
+    h->shortlist = 0;
+    if (cur.pen != 0)
+        return 0;
+    *st = record(h, legs, err);
+    return *st == OC_OK;
+}
+
+static oc_status ctx_init(hctx *h, oc_table *t, const hc_need *nd, hc_moves *mv, oc_error *err)
+{
+    size_t d, i;
+    memset(h, 0, sizeof *h);
+    h->t = t;
+    h->nd = nd;
+    h->nd_ = t->ndims;
+    h->mv = mv;
+    if (t->ndims == 0 || t->ndims > 64)
+        return oc_error_set(err, OC_ECONFIG, "protection supports tables of 1 to 64 dimensions");
+    for (d = t->ndims; d-- > 0;)
+        h->stride[d] = d + 1 < t->ndims ? h->stride[d + 1] * t->dims[d + 1].n : 1;
+    for (d = 0; d < t->ndims; d++) {
+        size_t n = t->dims[d].n;
+        h->leaf[d] = oc_malloc(n ? n : 1);
+        h->leaves[d] = oc_malloc((n ? n : 1) * sizeof **h->leaves);
+        if (!h->leaf[d] || !h->leaves[d])
+            return oc_error_set(err, OC_ENOMEM, "out of memory");
+        memset(h->leaf[d], 1, n);
+        for (i = 0; i < n; i++)
+            if (t->dims[d].parent[i] >= 0)
+                h->leaf[d][t->dims[d].parent[i]] = 0;
+        for (i = 0; i < n; i++)
+            if (h->leaf[d][i])
+                h->leaves[d][h->nleaves[d]++] = i;
+        if (h->nleaves[d] > SHORT && !(h->short_ok[d] = oc_calloc(n, 1)))
+            return oc_error_set(err, OC_ENOMEM, "out of memory");
+    }
+    h->skey = oc_malloc((SHORT + 1) * sizeof *h->skey);
+    h->sidx = oc_malloc((SHORT + 1) * sizeof *h->sidx);
+    if (!h->skey || !h->sidx)
+        return oc_error_set(err, OC_ENOMEM, "out of memory");
+    h->head = oc_malloc((t->ncells ? t->ncells : 1) * sizeof *h->head);
+    h->forbid = oc_calloc(t->ncells ? t->ncells : 1, sizeof *h->forbid);
+    h->roff = oc_malloc(MAXCUBE * sizeof *h->roff);
+    h->rsg = oc_malloc(MAXCUBE);
+    if (!h->head || !h->forbid || !h->roff || !h->rsg)
+        return oc_error_set(err, OC_ENOMEM, "out of memory");
+    for (i = 0; i < t->ncells; i++)
+        h->head[i] = NONE;
+    h->stamp = 1;
+    return OC_OK;
+}
+
+static void ctx_fini(hctx *h)
+{
+    size_t d;
+    for (d = 0; d < 64; d++) {
+        oc_free(h->leaf[d]);
+        oc_free(h->leaves[d]);
+        oc_free(h->short_ok[d]);
+    }
+    oc_free(h->head);
+    oc_free(h->next);
+    oc_free(h->emove);
+    oc_free(h->forbid);
+    oc_free(h->roff);
+    oc_free(h->rsg);
+    oc_free(h->skey);
+    oc_free(h->sidx);
+    oc_free(h->amp_p);
+    oc_free(h->amp_m);
+    oc_free(h->dead);
+}
+
+/* Moves already in mv (from an earlier call) are linked in. */
+static oc_status link_existing(hctx *h, oc_error *err)
+{
+    hc_moves *mv = h->mv;
+    size_t k, i;
+    oc_status st;
+    if (mv->n == 0)
+        return OC_OK;
+    if ((st = grow(h, 0, err)) != OC_OK)
+        return st;
+    if (h->acap < mv->n || h->ncap < mv->off[mv->n])
+        return oc_error_set(err, OC_ENOMEM, "out of memory");
+    for (k = 0; k < mv->n; k++) {
+        int64_t ap = INT64_MAX, am = INT64_MAX;
+        for (i = mv->off[k]; i < mv->off[k + 1]; i++) {
+            size_t cell = mv->cell[i];
+            int64_t room = (int64_t)h->t->value[cell] - lb_of(h, cell);
+            h->next[i] = h->head[cell];
+            h->head[cell] = i;
+            h->emove[i] = k;
+            if (mv->sign[i] > 0 && room < ap)
+                ap = room;
+            if (mv->sign[i] < 0 && room < am)
+                am = room;
+        }
+        h->amp_p[k] = ap;
+        h->amp_m[k] = am;
+    }
+    return OC_OK;
+}
+
+/* Shows cell q, searching at most three moves. */
+static oc_status settle_cell(hctx *h, size_t q, hc_stats *stats, oc_error *err)
+{
+    int tries;
+    oc_status st = OC_OK;
+    for (tries = 0; tries < 3; tries++) {
+        int r = shown(h, q);
+        if (r == 0)
+            return OC_OK;
+        if (r == 1)
+            h->stamp++;   /* nothing forbidden */
+        stats->searched++;
+        if (!search(h, q, &st, err)) {
+            if (st != OC_OK)
+                return st;
+            break;
+        }
+        stats->moves++;
+    }
+    if (shown(h, q) != 0)
+        stats->unprotected++;
+    return OC_OK;
+}
+
+static const oc_table *sort_by_count;   /* qsort has no context argument */
+
+static int larger_first(const void *pa, const void *pb)
+{
+    size_t a = *(const size_t *)pa, b = *(const size_t *)pb;
+    uint64_t va = sort_by_count->value[a], vb = sort_by_count->value[b];
+    if (va != vb)
+        return va > vb ? -1 : 1;
+    return a > b ? -1 : a < b;
+}
+
+/* Publishes again, largest count first, each secondary whose moves can be
+ * replaced by moves through cells still suppressed: the moves holding it
+ * die, every cell they held must still be shown (new moves may only use
+ * suppressed cells), else the secondary is restored.  pinned[]: cells that
+ * stay suppressed. */
+static oc_status prune(hctx *h, const unsigned char *pinned, hc_stats *stats, oc_error *err)
+{
+    oc_table *t = h->t;
+    size_t *order = NULL, n = 0, i, *killed = NULL, kcap = 0;
+    oc_status st = OC_OK;
+    for (i = 0; i < t->ncells; i++)
+        n += t->status[i] == CELL_SECONDARY && !(pinned && pinned[i]);
+    order = oc_malloc((n ? n : 1) * sizeof *order);
+    if (!order)
+        return oc_error_set(err, OC_ENOMEM, "out of memory");
+    n = 0;
+    for (i = 0; i < t->ncells; i++)
+        if (t->status[i] == CELL_SECONDARY && !(pinned && pinned[i]))
+            order[n++] = i;
+    sort_by_count = t;
+    qsort(order, n, sizeof *order, larger_first);
+    h->allow_new = 0;
+    for (i = 0; i < n; i++) {
+        size_t sc = order[i], nk = 0, e, j, q;
+        int ok = 1;
+        t->status[sc] = CELL_PUBLISHED;
+        for (e = h->head[sc]; e != NONE; e = h->next[e]) {
+            size_t k = h->emove[e];
+            if (h->dead[k])
+                continue;
+            if (nk == kcap) {
+                size_t cap = kcap ? 2 * kcap : 64, *p = oc_realloc(killed, cap * sizeof *p);
+                if (!p) {
+                    st = oc_error_set(err, OC_ENOMEM, "out of memory");
+                    goto out;
+                }
+                killed = p;
+                kcap = cap;
+            }
+            killed[nk++] = k;
+            h->dead[k] = 1;
+        }
+        for (j = 0; j < nk && ok; j++)
+            for (e = h->mv->off[killed[j]]; e < h->mv->off[killed[j] + 1] && ok; e++) {
+                q = h->mv->cell[e];
+                if (t->status[q] == CELL_PUBLISHED)
+                    continue;
+                if ((st = settle_cell(h, q, stats, err)) != OC_OK)
+                    goto out;
+                ok = shown(h, q) == 0;
+                if (!ok)
+                    stats->unprotected--;   /* settle_cell counted it; the secondary comes back */
+            }
+        if (!ok) {
+            t->status[sc] = CELL_SECONDARY;
+            for (j = 0; j < nk; j++)
+                h->dead[killed[j]] = 0;
+        }
+    }
+out:
+    h->allow_new = 1;
+    oc_free(order);
+    oc_free(killed);
+    return st;
+}
+
+oc_status hc_protect(oc_table *t, const hc_need *nd, const size_t *extra, size_t n_extra, hc_moves *mv,
+                     hc_stats *stats, oc_error *err)
+{
+    hctx h;
+    size_t c, i;
+    unsigned char *pinned = NULL;
+    oc_status st;
+    memset(stats, 0, sizeof *stats);
+    if ((st = ctx_init(&h, t, nd, mv, err)) != OC_OK)
+        goto out;
+    h.status = t->status;
+    h.allow_new = 1;
+    if ((st = link_existing(&h, err)) != OC_OK)
+        goto out;
+    for (c = 0; c < t->ncells; c++)
+        if (t->status[c] == CELL_PRIMARY && (st = settle_cell(&h, c, stats, err)) != OC_OK)
+            goto out;
+    for (i = 0; i < n_extra; i++) {
+        if (t->status[extra[i]] == CELL_PUBLISHED)
+            t->status[extra[i]] = CELL_SECONDARY;
+        if ((st = settle_cell(&h, extra[i], stats, err)) != OC_OK)
+            goto out;
+    }
+    if (!(pinned = oc_calloc(t->ncells ? t->ncells : 1, 1))) {
+        st = oc_error_set(err, OC_ENOMEM, "out of memory");
+        goto out;
+    }
+    for (i = 0; i < n_extra; i++)
+        pinned[extra[i]] = 1;
+    st = prune(&h, pinned, stats, err);
+out:
+    oc_free(pinned);
+    ctx_fini(&h);
+    return st;
+}
+
+oc_status hc_certify(const oc_table *t, const hc_need *nd, hc_moves *mv, hc_stats *stats, oc_error *err)
+{
+    hctx h;
+    size_t c;
+    oc_status st;
+    memset(stats, 0, sizeof *stats);
+    /* the table is only read: no cell is published or suppressed here */
+    if ((st = ctx_init(&h, (oc_table *)(uintptr_t)t, nd, mv, err)) != OC_OK)
+        goto out;
+    h.status = t->status;
+    h.allow_new = 0;
+    if ((st = link_existing(&h, err)) != OC_OK)
+        goto out;
+    for (c = 0; c < t->ncells; c++)
+        if (t->status[c] != CELL_PUBLISHED && (st = settle_cell(&h, c, stats, err)) != OC_OK)
+            goto out;
+out:
+    ctx_fini(&h);
+    return st;
+}
