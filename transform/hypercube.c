@@ -480,6 +480,137 @@ static void shortlist(hctx *h, size_t q, size_t d, size_t x, int on)
         h->short_ok[d][h->sidx[k]] = 1;
 }
 
+/* Branch and bound over the partners of an interior target, one dimension
+ * after the other: the cells of the cube whose codes past the current
+ * dimension are still the target's are cells of every completion, so
+ * their cost bounds it from below.  At most BB_CELLS cells are looked at
+ * per search (a count, so the result is the same on every machine). */
+#define BB_CELLS 20000
+typedef struct bbs {
+    hctx          *h;
+    const size_t  *x;
+    int64_t        nu, ndn;
+    leg            legs[64], best_legs[64];
+    score          best;
+    size_t         budget;
+    size_t        *off[65];    /* face cells per depth */
+    signed char   *sg[65];
+    size_t         nface[65];
+} bbs;
+
+static void bb(bbs *b, size_t depth, score s, int64_t ap, int64_t am)
+{
+    hctx *h = b->h;
+    size_t nd = h->nd_, j, k, i;
+    if (depth == nd) {
+        if (!reaches(am, ap, b->nu, b->ndn))
+            s.pen++;
+        if (better(s, b->best)) {
+            b->best = s;
+            memcpy(b->best_legs, b->legs, nd * sizeof *b->legs);
+        }
+        return;
+    }
+    for (j = 0; j <= h->nleaves[depth] && b->budget > 0; j++) {
+        size_t bc = j < h->nleaves[depth] ? h->leaves[depth][j] : NONE, n = 0;
+        leg *g = &b->legs[depth];
+        score t = s;
+        int64_t tp = ap, tm = am;
+        int dead = 0;
+        if (bc == b->x[depth] || !leg_build(h, depth, b->x[depth], bc, g))
+            continue;
+        if (b->nface[depth] * g->n > MAXCUBE)
+            continue;
+        for (i = 0; i < b->nface[depth] && !dead; i++)
+            for (k = 0; k < g->n && !dead; k++) {
+                size_t cell = b->off[depth][i] + (g->code[k] - b->x[depth]) * h->stride[depth];
+                signed char sg = (signed char)(b->sg[depth][i] * g->sg[k]);
+                b->off[depth + 1][n] = cell;
+                b->sg[depth + 1][n++] = sg;
+                if (k == 0)
+                    continue;   /* code[0] is the target's: counted at an earlier depth */
+                {
+                    int64_t v = (int64_t)h->t->value[cell], room = v - lb_of(h, cell);
+                    b->budget -= b->budget > 0;
+                    if (h->status[cell] == CELL_PUBLISHED) {
+                        if (v == 0 || !h->allow_new)
+                            t.pen++;
+                        else
+                            t.cost += (double)v + CELL_COST;
+                    }
+                    if (h->forbid[cell] == h->stamp)
+                        t.pen++;
+                    if (sg > 0 && room < tp)
+                        tp = room;
+                    if (sg < 0 && room < tm)
+                        tm = room;
+                    dead = !better(t, b->best);
+                }
+            }
+        if (dead)
+            continue;
+        b->nface[depth + 1] = n;
+        bb(b, depth + 1, t, tp, tm);
+    }
+}
+
+/* Improves *cur (legs) by branch and bound when q is interior. */
+static oc_status exhaust(hctx *h, leg *legs, const size_t *x, int64_t nu, int64_t ndn, score *cur, oc_error *err)
+{
+    size_t d, nd = h->nd_, q = 0;
+    bbs *b;
+    score s0 = {0, 0.0};
+    int64_t ap = INT64_MAX, am = INT64_MAX;
+    for (d = 0; d < nd; d++) {
+        if (!h->leaf[d][x[d]])
+            return OC_OK;
+        q += x[d] * h->stride[d];
+    }
+    b = oc_calloc(1, sizeof *b);
+    if (!b)
+        return oc_error_set(err, OC_ENOMEM, "out of memory");
+    for (d = 0; d <= nd; d++) {
+        b->off[d] = oc_malloc(MAXCUBE * sizeof *b->off[d]);
+        b->sg[d] = oc_malloc(MAXCUBE);
+        if (!b->off[d] || !b->sg[d]) {
+            for (; d != (size_t)-1; d--) {
+                oc_free(b->off[d]);
+                oc_free(b->sg[d]);
+            }
+            oc_free(b);
+            return oc_error_set(err, OC_ENOMEM, "out of memory");
+        }
+    }
+    b->h = h;
+    b->x = x;
+    b->nu = nu;
+    b->ndn = ndn;
+    b->best = *cur;
+    memcpy(b->best_legs, legs, nd * sizeof *legs);
+    b->budget = BB_CELLS;
+    /* the target itself */
+    {
+        int64_t v = (int64_t)h->t->value[q], room = v - lb_of(h, q);
+        if (h->status[q] == CELL_PUBLISHED)
+            s0.cost += (double)v + CELL_COST;
+        ap = room;
+    }
+    b->off[0][0] = q;
+    b->sg[0][0] = 1;
+    b->nface[0] = 1;
+    bb(b, 0, s0, ap, am);
+    if (better(b->best, *cur)) {
+        *cur = b->best;
+        memcpy(legs, b->best_legs, nd * sizeof *legs);
+    }
+    for (d = 0; d <= nd; d++) {
+        oc_free(b->off[d]);
+        oc_free(b->sg[d]);
+    }
+    oc_free(b);
+    return OC_OK;
+}
+
 /* Searches the cheapest move through q (cells stamped in forbid[] not
  * used) and records it.  1 if found.  The legs are chosen one dimension
  * at a time (the dimensions not chosen yet held at q's codes), then
@@ -527,6 +658,11 @@ static int search(hctx *h, size_t q, oc_status *st, oc_error *err)
             break;
     }
     h->shortlist = 0;
+    /* up to three dimensions, branch and bound finds better moves (3-D
+     * 300x20x3: 22.6 % of cells suppressed instead of 26.5 %); from four
+     * on, the per-cell best moves made worse patterns (sdc_bench) */
+    if (h->nd_ <= 3 && (*st = exhaust(h, legs, x, nu, ndn, &cur, err)) != OC_OK)
+        return 0;
     if (cur.pen != 0)
         return 0;
     *st = record(h, legs, err);
