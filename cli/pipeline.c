@@ -15,6 +15,7 @@
 #include "cli.h"
 #include "cube.h"
 #include "protect.h"
+#include "linked.h"
 #include "oc_mem.h"
 #include "oc_sha256.h"
 #include "oc_yaml.h"
@@ -33,6 +34,7 @@ static const char run_help[] =
     "  --quiet             no summary on standard error\n";
 
 #define MAX_FORMATS 8
+#define LINK_MAX_CELLS 2000000u   /* joint tables larger than this are not built */
 
 typedef struct ds {
     char        *name;      /* owned */
@@ -50,16 +52,30 @@ typedef struct tbl {
     cube     *cb;
     oc_table *t;
     int       no_secondary;   /* protect: {secondary: false} */
+    int       unlinked;       /* protect: {linked: false} */
+    int       link;           /* index into pipe.link, or -1 */
 } tbl;
+
+/* Tables of one dataset with the same filter, protected together on their
+ * joint table (transform/linked.h). */
+typedef struct link {
+    int       ds;
+    size_t    n;
+    size_t   *tab;       /* owned: indices into pipe.tbl */
+    cube_spec sp;        /* the joint table: every dimension of the tables */
+    cube     *cb;
+    oc_table *t;
+} link_t;
 
 typedef struct pipe {
     const char  *path;
     char        *release;    /* owned */
     char        *out_dir;    /* owned, from YAML (resolved) or NULL */
     char        *agency, *version;   /* owned */
-    size_t       nds, ntbl, nfmt;
+    size_t       nds, ntbl, nfmt, nlink;
     ds          *ds;
     tbl         *tbl;
+    link_t      *link;
     tabw_format  fmt[MAX_FORMATS];
     char         sha[OC_SHA256_HEX];
     int          stdin_used;  /* inputs named "-" so far */
@@ -84,6 +100,13 @@ static void pipe_free(pipe_t *p)
         cube_free(p->tbl[i].cb);
         table_free(p->tbl[i].t);
     }
+    for (i = 0; i < p->nlink; i++) {
+        oc_free(p->link[i].tab);
+        cube_spec_fini(&p->link[i].sp);
+        cube_free(p->link[i].cb);
+        table_free(p->link[i].t);
+    }
+    oc_free(p->link);
     oc_free(p->ds);
     oc_free(p->tbl);
     oc_free(p->release);
@@ -243,7 +266,8 @@ static oc_status load_table(pipe_t *p, tbl *t, const oc_ynode *v, oc_error *err)
 {
     static const char *const keys[] = {"id", "title", "dataset", "where", "by", "totals", "protect",
                                        "description", NULL};
-    static const char *const pkeys[] = {"min_count", "protect_zeros", "secondary", "upl", "lpl", "group_rule", "method", NULL};
+    static const char *const pkeys[] = {"min_count", "protect_zeros", "secondary", "upl", "lpl", "group_rule", "method",
+                                        "linked", NULL};
     const oc_ynode *n, *by;
     const schema *s;
     size_t i, k;
@@ -324,6 +348,12 @@ static oc_status load_table(pipe_t *p, tbl *t, const oc_ynode *v, oc_error *err)
             return st;
         if ((m = oc_ymap_get(n, "group_rule")) != NULL && (st = group_rule(t, s, m, p->path, err)) != OC_OK)
             return st;
+        if ((m = oc_ymap_get(n, "linked")) != NULL) {
+            int on = 1;
+            if ((st = oc_ybool(m, p->path, &on, err)) != OC_OK)
+                return st;
+            t->unlinked = !on;
+        }
         if ((m = oc_ymap_get(n, "method")) != NULL &&
             (m->kind != OC_YSCALAR || (t->sp.method = protect_method_parse(m->str)) < 0))
             return oc_yerror(err, m, p->path, OC_ECONFIG, "method must be auto, gauss or hypercube");
@@ -558,6 +588,115 @@ static oc_status manifest_head(const pipe_t *p, const char *rej_path, uint64_t n
 
 /* ---------- run ---------- */
 
+/* Do two filters keep the same records (same dimensions, same codes, in
+ * any order)? */
+static int same_where(const cube_spec *a, const cube_spec *b)
+{
+    size_t i, j, k, l;
+    if (a->nwhere != b->nwhere)
+        return 0;
+    for (i = 0; i < a->nwhere; i++) {
+        for (j = 0; j < b->nwhere && b->where[j].dim != a->where[i].dim; j++)
+            ;
+        if (j == b->nwhere || b->where[j].ncodes != a->where[i].ncodes)
+            return 0;
+        for (k = 0; k < a->where[i].ncodes; k++) {
+            for (l = 0; l < b->where[j].ncodes && strcmp(b->where[j].codes[l], a->where[i].codes[k]) != 0; l++)
+                ;
+            if (l == b->where[j].ncodes)
+                return 0;
+        }
+    }
+    return 1;
+}
+
+/* Would table t be protected at all (secondary suppression on)? */
+static int protected_table(const tbl *t)
+{
+    return !t->no_secondary && t->sp.totals && (t->sp.min_count > 0 || t->sp.group_dims);
+}
+
+/* Groups the protected tables of one dataset that keep the same records
+ * and protect zeros alike; a group of two or more gets a joint table
+ * spec (every dimension of its tables, the filter, totals).  Before the
+ * cubes take the specs. */
+static oc_status plan_links(pipe_t *p, oc_error *err)
+{
+    size_t i, j, k;
+    for (i = 0; i < p->ntbl; i++)
+        p->tbl[i].link = -1;
+    p->link = oc_calloc(p->ntbl ? p->ntbl : 1, sizeof *p->link);
+    if (!p->link)
+        return oc_error_set(err, OC_ENOMEM, "out of memory");
+    for (i = 0; i < p->ntbl; i++) {
+        tbl *a = &p->tbl[i];
+        link_t *l;
+        size_t nby;
+        if (a->link >= 0 || a->unlinked || !protected_table(a))
+            continue;
+        l = &p->link[p->nlink];
+        l->tab = oc_malloc(p->ntbl * sizeof *l->tab);
+        if (!l->tab)
+            return oc_error_set(err, OC_ENOMEM, "out of memory");
+        l->n = 0;
+        for (j = i; j < p->ntbl; j++) {
+            tbl *b = &p->tbl[j];
+            if (b->link >= 0 || b->unlinked || !protected_table(b) || b->ds != a->ds ||
+                b->sp.protect_zeros != a->sp.protect_zeros || !same_where(&a->sp, &b->sp))
+                continue;
+            l->tab[l->n++] = j;
+        }
+        /* the union of their dimensions, in order of first use */
+        nby = 0;
+        for (j = 0; j < l->n; j++) {
+            const cube_spec *sp = &p->tbl[l->tab[j]].sp;
+            for (k = 0; k < sp->nby; k++) {
+                size_t m;
+                for (m = 0; m < nby && l->sp.by[m] != sp->by[k]; m++)
+                    ;
+                if (m == nby) {
+                    if (nby == CUBE_MAX_DIMS)
+                        break;
+                    l->sp.by[nby++] = sp->by[k];
+                }
+            }
+        }
+        if (l->n < 2 || nby > CUBE_MAX_DIMS - 0 || nby == 0) {
+            oc_free(l->tab);
+            memset(l, 0, sizeof *l);
+            continue;
+        }
+        l->sp.nby = nby;
+        l->ds = a->ds;
+        l->sp.totals = 1;
+        l->sp.protect_zeros = a->sp.protect_zeros;
+        if (!(l->sp.id = oc_strdup("joint")))
+            return oc_error_set(err, OC_ENOMEM, "out of memory");
+        if (a->sp.nwhere) {
+            l->sp.where = oc_calloc(a->sp.nwhere, sizeof *l->sp.where);
+            if (!l->sp.where)
+                return oc_error_set(err, OC_ENOMEM, "out of memory");
+            for (j = 0; j < a->sp.nwhere; j++) {
+                const cube_where *w = &a->sp.where[j];
+                l->sp.where[j].dim = w->dim;
+                l->sp.where[j].codes = oc_calloc(w->ncodes ? w->ncodes : 1, sizeof *w->codes);
+                if (!l->sp.where[j].codes)
+                    return oc_error_set(err, OC_ENOMEM, "out of memory");
+                l->sp.nwhere = j + 1;
+                for (k = 0; k < w->ncodes; k++) {
+                    if (!(l->sp.where[j].codes[k] = oc_strdup(w->codes[k])))
+                        return oc_error_set(err, OC_ENOMEM, "out of memory");
+                    l->sp.where[j].ncodes = k + 1;
+                }
+            }
+        }
+        for (j = 0; j < l->n; j++)
+            p->tbl[l->tab[j]].link = (int)p->nlink;
+        p->nlink++;
+    }
+    return OC_OK;
+}
+
 int cmd_run(int argc, char **argv)
 {
     enum { O_OUT = 400, O_REJ, O_MAXREJ, O_DRY, O_QUIET, O_HELP };
@@ -618,6 +757,17 @@ int cmd_run(int argc, char **argv)
         printf("  manifest.json\n");
         goto done;
     }
+    /* tables that share records are protected together: their joint cubes */
+    if (plan_links(&p, &err) != OC_OK) {
+        rc = cli_fail(&err);
+        goto done;
+    }
+    for (i = 0; i < p.nlink; i++)
+        if (cube_new(p.ds[p.link[i].ds].s, &p.link[i].sp, &p.link[i].cb, &err) != OC_OK) {
+            oc_error_at(&err, argv[optind], 0, 0);
+            rc = cli_fail(&err);
+            goto done;
+        }
     /* one cube per table, attached to its dataset's pass */
     for (i = 0; i < p.ntbl; i++)
         if (cube_new(p.ds[p.tbl[i].ds].s, &p.tbl[i].sp, &p.tbl[i].cb, &err) != OC_OK) {
@@ -632,7 +782,7 @@ int cmd_run(int argc, char **argv)
         goto done;
     }
     for (i = 0; i < p.nds; i++) {
-        cube **cubes = oc_calloc(p.ntbl, sizeof *cubes);
+        cube **cubes = oc_calloc(p.ntbl + p.nlink + 1, sizeof *cubes);
         size_t n = 0;
         oc_status st;
         if (!cubes) {
@@ -642,6 +792,9 @@ int cmd_run(int argc, char **argv)
         for (k = 0; k < p.ntbl; k++)
             if (p.tbl[k].ds == (int)i)
                 cubes[n++] = p.tbl[k].cb;
+        for (k = 0; k < p.nlink; k++)
+            if (p.link[k].ds == (int)i)
+                cubes[n++] = p.link[k].cb;
         st = pass_run(p.ds[i].s, cubes, n, p.ds[i].in, p.ds[i].ninputs,
                       PASS_HASH | ((!quiet && isatty(STDERR_FILENO)) ? PASS_PROGRESS : 0), &pol, &p.ds[i].res, &err);
         oc_free(cubes);
@@ -684,12 +837,48 @@ int cmd_run(int argc, char **argv)
             rc = cli_fail(&err);
             goto done;
         }
-        {
+        if (p.tbl[i].link < 0) {
             protect_report rep;
             if (protect_table(p.tbl[i].t, !p.tbl[i].no_secondary, &rep, &err) != OC_OK) {
                 rc = cli_fail(&err);
                 goto done;
             }
+        }
+    }
+    for (i = 0; i < p.nlink; i++) {
+        link_t *l = &p.link[i];
+        oc_table **tabs = oc_malloc(l->n * sizeof *tabs);
+        protect_report rep;
+        tab_accounting acct;
+        oc_status st;
+        memset(&acct, 0, sizeof acct);
+        if (!tabs) {
+            oc_error_set(&err, OC_ENOMEM, "out of memory");
+            rc = cli_fail(&err);
+            goto done;
+        }
+        for (k = 0; k < l->n; k++)
+            tabs[k] = p.tbl[l->tab[k]].t;
+        st = cube_build(l->cb, &acct, &l->t, &err);
+        if ((st == OC_OK && l->t->ncells > LINK_MAX_CELLS) || st == OC_EDATA) {
+            /* too large to protect as one: one by one, and say so */
+            fprintf(stderr, "ocstat: warning: tables");
+            for (k = 0; k < l->n; k++)
+                fprintf(stderr, "%s %s", k ? "," : "", tabs[k]->id);
+            fprintf(stderr, " share records, but their joint table is too large (more than %u cells): "
+                            "each is protected on its own, and differences between them are not checked\n",
+                    LINK_MAX_CELLS);
+            oc_error_clear(&err);
+            st = OC_OK;
+            for (k = 0; k < l->n && st == OC_OK; k++)
+                st = protect_table(tabs[k], 1, &rep, &err);
+        } else if (st == OC_OK) {
+            st = linked_protect(l->t, tabs, l->n, &rep, &err);
+        }
+        oc_free(tabs);
+        if (st != OC_OK) {
+            rc = cli_fail(&err);
+            goto done;
         }
     }
     if (release_begin(out_dir, &rel, &err) != OC_OK) {

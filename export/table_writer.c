@@ -184,6 +184,13 @@ static size_t write_json(FILE *out, const oc_table *t, const tabw_options *opt)
             t->secondary ? "true" : "false", count_status(t, CELL_PRIMARY), count_status(t, CELL_SECONDARY));
     if (t->secondary)
         fprintf(out, ", \"method\": \"%s\"", t->method == SDC_HYPERCUBE ? "hypercube" : "gauss");
+    if (t->linked) {   /* protected together with these tables (ids: letters, digits, _-.) */
+        const char *p;
+        fputs(", \"linked\": [\"", out);
+        for (p = t->linked; *p; p++)
+            fputs(*p == ',' ? "\", \"" : (char[2]){*p, 0}, out);
+        fputs("\"]", out);
+    }
     if (t->group_dims) {
         size_t d;
         fputs(", \"group_rule\": {\"dimensions\": [", out);

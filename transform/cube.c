@@ -648,6 +648,7 @@ void table_free(oc_table *t)
     oc_free(t->status);
     oc_free(t->id);
     oc_free(t->title);
+    oc_free(t->linked);
     oc_free(t->dataset);
     oc_free(t->where);
     oc_free(t);
@@ -830,6 +831,7 @@ oc_status cube_build(cube *c, const tab_accounting *ds, oc_table **out, oc_error
         od[i].codes = od[i].labels = NULL;
         if (!(t->dims[i].parent = parents(&t->dims[i], c->sp.totals, c->s->dims[c->sp.by[i]].iccs)))
             goto nomem;
+        t->dims[i].source = c->s->dims[c->sp.by[i]].col + 1;
     }
     /* spread every interior cell over its margins */
     for (k = 0; k < (c->dense ? c->ncells : c->cap); k++) {

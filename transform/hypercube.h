@@ -3,11 +3,15 @@
  * protection of large tables, and certificates for the audit.
  *
  * A move changes interior cells by +1 or -1 and every margin by the sum of
- * its parts.  It is the tensor product of one "leg" per dimension: +1 on a
- * leaf and -1 on another leaf (their ancestors below the common one change
- * with them), or +1 on a leaf and on every ancestor up to the total.  Along
- * flat dimensions a move through an interior cell is the classic 2^d
- * corners of a hypercube (Repsilber; SDC.md b4.3).  If every cell a move
+ * its parts.  It is the tensor product of one "leg" per group of
+ * dimensions: +1 on a unit and -1 on another (their ancestors change with
+ * them, the common ones cancel), or +1 on a unit and on every ancestor up
+ * to the totals.  A group is one dimension (units: its leaves) or the
+ * dimensions that code one variable (tab_dim.source; units: the leaf
+ * tuples some record has), so that a move between age bands also moves
+ * the child/adult code and never needs a combination no record can have.
+ * Along flat dimensions a move through an interior cell is the classic
+ * 2^d corners of a hypercube (Repsilber; SDC.md b4.3).  If every cell a move
  * changes is suppressed and the true table plus t times the move stays
  * within the attacker's bounds (counts >= 0, suppressed counts >= 1 when
  * zeros are published) for t = +a or t = -a, that changed table is
@@ -21,8 +25,9 @@
  *  - hc_protect: the hypercube method (used for tables too large for the
  *    Gaussian pass of suppress.h): for every cell to protect, in table
  *    order, unless moves found so far already protect it, the move through
- *    it that suppresses the least count (local search, one dimension at a
- *    time, from the cheapest partner along each line), whose cells are
+ *    it that suppresses the fewest cells, then the least count (local
+ *    search, one group at a time, then branch and bound when there are at
+ *    most three groups), whose cells are
  *    non-empty and can move far enough for the protection levels.  A
  *    primary singleton's neighbours need a move that avoids it: when a
  *    cell's move holds other singletons, a second move avoiding them is

@@ -16,7 +16,10 @@
 typedef enum cell_status {
     CELL_PUBLISHED = 0,   /* OBS_STATUS A, CONF_STATUS F */
     CELL_PRIMARY   = 1,   /* OBS_STATUS Q, CONF_STATUS A */
-    CELL_SECONDARY = 2    /* OBS_STATUS Q, CONF_STATUS D */
+    CELL_SECONDARY = 2,   /* OBS_STATUS Q, CONF_STATUS D */
+    CELL_FREE      = 3    /* only in the joint table of linked protection (linked.h): a
+                           * cell no released table holds, unknown to the attacker and
+                           * needing no protection; never written */
 } cell_status;
 
 /* Secondary suppression methods (protect.h). */
@@ -29,6 +32,9 @@ typedef struct tab_dim {
     char   **labels;   /* owned; entries may be NULL */
     int32_t *parent;   /* owned: position of each code's parent (its margin), -1 for
                         * the top (_T) or when the table has no totals */
+    int      source;   /* 1 + the source column of the dimension; dimensions with the
+                        * same source code one variable (AGE and AGE_STATUS from one
+                        * age column); 0: unknown */
 } tab_dim;
 
 typedef struct tab_accounting {
@@ -54,6 +60,8 @@ typedef struct oc_table {
     size_t         group_flagged;          /* totals the group rule flagged */
     int            secondary;              /* 1 if secondary suppression was applied */
     int            method;                 /* secondary suppression: SDC_AUTO, SDC_GAUSS, SDC_HYPERCUBE */
+    char          *linked;                 /* owned: "ID,ID,..." of the tables protected together
+                                            * with this one (linked.h), or NULL */
     double         upl, lpl;               /* protection levels of primary cells (absolute) */
     double         upl_pct, lpl_pct;       /* ... and in percent of the value */
     tab_accounting acct;

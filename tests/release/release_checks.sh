@@ -2,7 +2,8 @@
 # Release checks on the bundled example: byte-identical output for identical
 # input and configuration; atomic replacement of a previous release; refusal
 # to replace a folder that is not a release; the same table from plain, gzip
-# and stdin input; a rejects file created with mode 0600; no partial output.
+# and stdin input; a rejects file created with mode 0600; no partial output;
+# tables of one dataset and filter protected together.
 set -euo pipefail
 OCSTAT=$1
 ROOT=$2
@@ -58,4 +59,12 @@ grep -q "1 row rejected (not_integer 1)" "$T/err" || fail "no reject summary: $(
 if "$OCSTAT" "${args[@]}" --max-rejects 0 -o "$T/none.csv" "$T/bad.csv" 2>/dev/null; then fail "limit not enforced"; fi
 [ -e "$T/none.csv" ] && fail "partial output written"
 ls "$T" | grep -q 'none.csv.tmp' && fail "temporary output left behind"
+# 7. tables built from the same records are protected together: the three
+#    victim tables (one filter, age bands that do not nest) name each other
+for t in VIC_SEX_AGE VIC_SEX_AGE_STATUS VIC_SEX_AGE_DETAIL; do
+  grep -q '"linked": \["VIC_SEX_AGE", "VIC_SEX_AGE_STATUS", "VIC_SEX_AGE_DETAIL"\]' "$T/a/$t.json" \
+    || fail "$t is not protected with the other victim tables"
+done
+grep -q '"linked"' "$T/a/OFF_SEX_AGE.json" && fail "OFF_SEX_AGE (another dataset) was linked"
+
 echo "release_checks: all checks passed"
