@@ -605,9 +605,10 @@ static oc_status moves_settle(actx *a, const hc_moves *mv, const unsigned char *
                 a->msign[at] = mv->sign[i];
             }
     for (i = 0; i < t->ncells; i++) {
-        size_t e, first = SIZE_MAX;
+        size_t e, f;
         double v = (double)t->value[i], lb = a->o->nonempty && t->value[i] > 0 ? 1.0 : 0.0;
         int robust = 1;
+        /* each direction by its best move: both are feasible tables */
         for (e = a->moff[i]; e < a->moff[i + 1]; e++) {
             k = a->mcell[e];
             int64_t up = a->msign[e] > 0 ? a->am[k] : a->ap[k], dn = a->msign[e] > 0 ? a->ap[k] : a->am[k];
@@ -615,21 +616,36 @@ static oc_status moves_settle(actx *a, const hc_moves *mv, const unsigned char *
                 a->wup[i] = up;
             if (dn > a->wdn[i])
                 a->wdn[i] = dn;
-            if (first == SIZE_MAX && judge(a, i, lb, v - (double)dn, v + (double)up) == AUDIT_PASS)
-                first = e;
         }
-        if (first == SIZE_MAX)
+        if (a->moff[i] == a->moff[i + 1] ||
+            judge(a, i, lb, v - (double)a->wdn[i], v + (double)a->wup[i]) != AUDIT_PASS)
             continue;
         shown[i] = 1;
-        /* the singletons of that move: each avoided by other moves that settle i */
-        k = a->mcell[first];
-        for (e = mv->off[k]; e < mv->off[k + 1] && robust; e++) {
-            size_t s = mv->cell[e];
-            int64_t up, dn;
-            if (s == i || t->value[s] != 1 || !is_interior(t, s, haskids) || (t->value[i] == 1 && contains(t, i, s)))
-                continue;
-            reach_avoiding(a, i, s, &up, &dn);
-            robust = judge(a, i, lb, v - (double)dn, v + (double)up) == AUDIT_PASS;
+        /* the singletons of the two moves that reach furthest (any other
+         * singleton leaves both usable): the moves that leave each alone
+         * must still settle i */
+        {
+            size_t best[2] = {SIZE_MAX, SIZE_MAX}, w;
+            for (e = a->moff[i]; e < a->moff[i + 1]; e++) {
+                k = a->mcell[e];
+                if (best[0] == SIZE_MAX && (a->msign[e] > 0 ? a->am[k] : a->ap[k]) == a->wup[i])
+                    best[0] = k;
+                if (best[1] == SIZE_MAX && (a->msign[e] > 0 ? a->ap[k] : a->am[k]) == a->wdn[i])
+                    best[1] = k;
+            }
+            for (w = 0; w < 2 && robust; w++) {
+                if (best[w] == SIZE_MAX || (w == 1 && best[1] == best[0]))
+                    continue;
+                for (f = mv->off[best[w]]; f < mv->off[best[w] + 1] && robust; f++) {
+                    size_t sc = mv->cell[f];
+                    int64_t up, dn;
+                    if (sc == i || t->value[sc] != 1 || !is_interior(t, sc, haskids) ||
+                        (t->value[i] == 1 && contains(t, i, sc)))
+                        continue;
+                    reach_avoiding(a, i, sc, &up, &dn);
+                    robust = judge(a, i, lb, v - (double)dn, v + (double)up) == AUDIT_PASS;
+                }
+            }
         }
         if (robust)
             shown[i] = 2;

@@ -84,6 +84,7 @@ typedef struct hctx {
     unsigned char *dead;                  /* per move: holds a cell published again */
     size_t         acap;
     uint32_t      *forbid, stamp;         /* forbid[cell] == stamp: may not be used */
+    uint32_t      *seen, seen_stamp;      /* shown(): singletons already looked at */
     int            shortlist;             /* best_leg: only partners with short_ok */
     double        *skey;                  /* scratch for the shortlist */
     size_t        *sidx;
@@ -484,46 +485,80 @@ static int holds(const hctx *h, size_t q, size_t s)
     return 1;
 }
 
-/* Is cell q shown by the moves so far?  0: yes.  1: no move reaches far
- * enough.  2: the moves hold singletons no other move avoids; those are
- * marked in forbid[] (with a fresh stamp). */
-static int shown(hctx *h, size_t q)
+/* How far the live moves holding q and not cell s take it up and down,
+ * each direction by its best move; stops once that reaches (nu, ndn). */
+static void reach(const hctx *h, size_t q, size_t s, int64_t nu, int64_t ndn, int64_t *up, int64_t *dn)
+{
+    const hc_moves *mv = h->mv;
+    size_t e;
+    *up = *dn = 0;
+    for (e = h->head[q]; e != NONE && !reaches(*up, *dn, nu, ndn); e = h->next[e]) {
+        size_t k = h->emove[e];
+        int64_t u, d;
+        if (h->dead[k] || move_holds(mv, k, s))
+            continue;
+        u = mv->sign[e] > 0 ? h->amp_m[k] : h->amp_p[k];
+        d = mv->sign[e] > 0 ? h->amp_p[k] : h->amp_m[k];
+        if (u > *up)
+            *up = u;
+        if (d > *dn)
+            *dn = d;
+    }
+}
+
+/* Is cell q shown by the moves so far (each direction by its best move:
+ * both are tables the attacker cannot rule out)?  0: yes.  1: no, and
+ * *up, *dn say how far they reach.  2: some singleton's unit, holding its
+ * cell fixed, would see too little; those singletons are marked in
+ * forbid[] (with a fresh stamp). */
+static int shown(hctx *h, size_t q, int64_t *up, int64_t *dn)
 {
     const hc_moves *mv = h->mv;
     int64_t nu, ndn;
-    size_t e, first = NONE, i;
+    size_t e, i, best[2] = {NONE, NONE}, w;
     int uncovered = 0;
     need_of(h, q, &nu, &ndn);
-    for (e = h->head[q]; e != NONE; e = h->next[e]) {
+    /* each direction by its best move, until they reach far enough */
+    *up = *dn = 0;
+    for (e = h->head[q]; e != NONE && !reaches(*up, *dn, nu, ndn); e = h->next[e]) {
         size_t k = h->emove[e];
+        int64_t u, d;
         if (h->dead[k])
             continue;
-        int64_t up = mv->sign[e] > 0 ? h->amp_m[k] : h->amp_p[k];
-        int64_t dn = mv->sign[e] > 0 ? h->amp_p[k] : h->amp_m[k];
-        if (reaches(up, dn, nu, ndn)) {
-            first = k;
-            break;
+        u = mv->sign[e] > 0 ? h->amp_m[k] : h->amp_p[k];
+        d = mv->sign[e] > 0 ? h->amp_p[k] : h->amp_m[k];
+        if (u > *up) {
+            *up = u;
+            best[0] = k;
+        }
+        if (d > *dn) {
+            *dn = d;
+            best[1] = k;
         }
     }
-    if (first == NONE)
+    if (!reaches(*up, *dn, nu, ndn))
         return 1;
     if (!h->nd->singletons || h->t->status[q] != CELL_PRIMARY)
         return 0;
+    /* the singletons of those moves: any other leaves both usable */
     h->stamp++;
-    for (i = mv->off[first]; i < mv->off[first + 1]; i++) {
-        size_t s = mv->cell[i];
-        int avoided = 0;
-        if (s == q || !singleton(h, s) || (h->t->value[q] == 1 && holds(h, q, s)))
-            continue;   /* a margin holding nobody but the unit tells it nothing */
-        for (e = h->head[q]; e != NONE && !avoided; e = h->next[e]) {
-            size_t k = h->emove[e];
-            int64_t up = mv->sign[e] > 0 ? h->amp_m[k] : h->amp_p[k];
-            int64_t dn = mv->sign[e] > 0 ? h->amp_p[k] : h->amp_m[k];
-            avoided = k != first && !h->dead[k] && reaches(up, dn, nu, ndn) && !move_holds(mv, k, s);
-        }
-        if (!avoided) {
-            h->forbid[s] = h->stamp;
-            uncovered = 1;
+    h->seen_stamp++;
+    for (w = 0; w < 2; w++) {
+        size_t k = best[w];
+        if (k == NONE || (w == 1 && k == best[0]))
+            continue;
+        for (i = mv->off[k]; i < mv->off[k + 1]; i++) {
+            size_t s = mv->cell[i];
+            int64_t u, d;
+            if (s == q || h->seen[s] == h->seen_stamp || !singleton(h, s) ||
+                (h->t->value[q] == 1 && holds(h, q, s)))
+                continue;   /* a margin holding nobody but the unit tells it nothing */
+            h->seen[s] = h->seen_stamp;
+            reach(h, q, s, nu, ndn, &u, &d);
+            if (!reaches(u, d, nu, ndn)) {
+                h->forbid[s] = h->stamp;
+                uncovered = 1;
+            }
         }
     }
     return uncovered ? 2 : 0;
@@ -702,13 +737,11 @@ static oc_status exhaust(hctx *h, size_t q, leg *legs, const size_t *x, const si
  * time (the groups not chosen yet held at q's codes), then improved one
  * group at a time while that lowers the score; up to three groups, branch
  * and bound then looks for better. */
-static int search(hctx *h, size_t q, oc_status *st, oc_error *err)
+static int search(hctx *h, size_t q, int64_t nu, int64_t ndn, oc_status *st, oc_error *err)
 {
     leg legs[64];
     size_t d, gi, x[64], xoff[64], n;
-    int64_t nu, ndn;
     score cur, inf = {SIZE_MAX, 0.0};
-    need_of(h, q, &nu, &ndn);
     for (d = 0; d < h->nd_; d++)
         x[d] = pos_of(h, q, d);
     for (gi = 0; gi < h->ng; gi++) {
@@ -904,9 +937,10 @@ static oc_status ctx_init(hctx *h, oc_table *t, const hc_need *nd, hc_moves *mv,
         return oc_error_set(err, OC_ENOMEM, "out of memory");
     h->head = oc_malloc((t->ncells ? t->ncells : 1) * sizeof *h->head);
     h->forbid = oc_calloc(t->ncells ? t->ncells : 1, sizeof *h->forbid);
+    h->seen = oc_calloc(t->ncells ? t->ncells : 1, sizeof *h->seen);
     h->roff = oc_malloc(MAXCUBE * sizeof *h->roff);
     h->rsg = oc_malloc(MAXCUBE);
-    if (!h->head || !h->forbid || !h->roff || !h->rsg)
+    if (!h->head || !h->forbid || !h->seen || !h->roff || !h->rsg)
         return oc_error_set(err, OC_ENOMEM, "out of memory");
     for (i = 0; i < t->ncells; i++)
         h->head[i] = NONE;
@@ -928,6 +962,7 @@ static void ctx_fini(hctx *h)
     oc_free(h->next);
     oc_free(h->emove);
     oc_free(h->forbid);
+    oc_free(h->seen);
     oc_free(h->roff);
     oc_free(h->rsg);
     oc_free(h->skey);
@@ -972,22 +1007,31 @@ static oc_status link_existing(hctx *h, oc_error *err)
 static oc_status settle_cell(hctx *h, size_t q, hc_stats *stats, oc_error *err)
 {
     int tries;
+    int64_t up, dn, nu, ndn;
     oc_status st = OC_OK;
+    need_of(h, q, &nu, &ndn);
     for (tries = 0; tries < 3; tries++) {
-        int r = shown(h, q);
+        int r = shown(h, q, &up, &dn);
+        int64_t su = nu, sd = ndn;
         if (r == 0)
             return OC_OK;
-        if (r == 1)
+        if (r == 1) {
             h->stamp++;   /* nothing forbidden */
+            /* a direction the moves already reach needs no new move */
+            if (nu > 0 && up >= nu)
+                su = 0;
+            if (ndn > 0 && dn >= ndn)
+                sd = 0;
+        }
         stats->searched++;
-        if (!search(h, q, &st, err)) {
+        if (!search(h, q, su, sd, &st, err)) {
             if (st != OC_OK)
                 return st;
             break;
         }
         stats->moves++;
     }
-    if (shown(h, q) != 0)
+    if (shown(h, q, &up, &dn) != 0)
         stats->unprotected++;
     return OC_OK;
 }
@@ -1012,6 +1056,7 @@ static oc_status prune(hctx *h, const unsigned char *pinned, hc_stats *stats, oc
 {
     oc_table *t = h->t;
     size_t *order = NULL, n = 0, i, *killed = NULL, kcap = 0;
+    int64_t up, dn;
     oc_status st = OC_OK;
     for (i = 0; i < t->ncells; i++)
         n += t->status[i] == CELL_SECONDARY && !(pinned && pinned[i]);
@@ -1052,7 +1097,7 @@ static oc_status prune(hctx *h, const unsigned char *pinned, hc_stats *stats, oc
             size_t open = 0, lim = PRUNE_OPEN;
             for (j = 0; j < nk && open <= lim; j++)
                 for (e = h->mv->off[killed[j]]; e < h->mv->off[killed[j] + 1] && open <= lim; e++)
-                    if (t->status[h->mv->cell[e]] != CELL_PUBLISHED && shown(h, h->mv->cell[e]) != 0)
+                    if (t->status[h->mv->cell[e]] != CELL_PUBLISHED && shown(h, h->mv->cell[e], &up, &dn) != 0)
                         open++;
             ok = open <= lim;
         }
@@ -1063,7 +1108,7 @@ static oc_status prune(hctx *h, const unsigned char *pinned, hc_stats *stats, oc
                     continue;
                 if ((st = settle_cell(h, q, stats, err)) != OC_OK)
                     goto out;
-                ok = shown(h, q) == 0;
+                ok = shown(h, q, &up, &dn) == 0;
                 if (!ok)
                     stats->unprotected--;   /* settle_cell counted it; the secondary comes back */
             }

@@ -672,3 +672,24 @@ Test(suppress, case_d_linked_tables)
     table_free(t2);
     table_free(cover);
 }
+
+/* Protection levels by moves: upl 2 on 4-D random tables; the full audit
+ * checks that every primary's interval reaches value + 2.  (A lower level
+ * can be out of reach of any pattern: a margin of 2 over two suppressed
+ * ones is at least 2 for an attacker who knows they are not empty.) */
+Test(suppress, hypercube_protection_levels)
+{
+    size_t n[4] = {4, 3, 3, 3}, rep;
+    srand(99);
+    for (rep = 0; rep < 4; rep++) {
+        oc_table *t = random_nd(4, n);
+        protect_report pr;
+        oc_error err;
+        oc_error_clear(&err);
+        t->method = SDC_HYPERCUBE;
+        t->upl = 2;
+        cr_assert_eq(protect_table(t, 1, &pr, &err), OC_OK, "rep %zu: %s", rep, err.msg);
+        cr_assert_eq(full_disclosed(t), 0, "rep %zu", rep);
+        table_free(t);
+    }
+}
