@@ -88,6 +88,7 @@ typedef struct hctx {
     int            shortlist;             /* best_leg: only partners with short_ok */
     double        *skey;                  /* scratch for the shortlist */
     size_t        *sidx;
+    struct bbs    *bb;                    /* branch and bound scratch, or NULL */
     /* scratch: the other dimensions' product */
     size_t        *roff;
     signed char   *rsg;
@@ -686,22 +687,17 @@ static oc_status exhaust(hctx *h, size_t q, leg *legs, const size_t *x, const si
                          int64_t ndn, score *cur, oc_error *err)
 {
     size_t d, ng = h->ng;
-    bbs *b;
+    bbs *b = h->bb;
     score s0 = {0, 0.0};
     int64_t ap, am = INT64_MAX;
-    b = oc_calloc(1, sizeof *b);
-    if (!b)
-        return oc_error_set(err, OC_ENOMEM, "out of memory");
-    for (d = 0; d <= ng; d++) {
-        b->off[d] = oc_malloc(MAXCUBE * sizeof *b->off[d]);
-        b->sg[d] = oc_malloc(MAXCUBE);
-        if (!b->off[d] || !b->sg[d]) {
-            for (; d != (size_t)-1; d--) {
-                oc_free(b->off[d]);
-                oc_free(b->sg[d]);
-            }
-            oc_free(b);
+    if (!b) {   /* scratch kept for the context's later searches */
+        if (!(b = h->bb = oc_calloc(1, sizeof *b)))
             return oc_error_set(err, OC_ENOMEM, "out of memory");
+        for (d = 0; d <= ng; d++) {
+            b->off[d] = oc_malloc(MAXCUBE * sizeof *b->off[d]);
+            b->sg[d] = oc_malloc(MAXCUBE);
+            if (!b->off[d] || !b->sg[d])
+                return oc_error_set(err, OC_ENOMEM, "out of memory");
         }
     }
     b->h = h;
@@ -724,11 +720,6 @@ static oc_status exhaust(hctx *h, size_t q, leg *legs, const size_t *x, const si
         *cur = b->best;
         memcpy(legs, b->best_legs, ng * sizeof *legs);
     }
-    for (d = 0; d <= ng; d++) {
-        oc_free(b->off[d]);
-        oc_free(b->sg[d]);
-    }
-    oc_free(b);
     return OC_OK;
 }
 
@@ -840,6 +831,7 @@ static oc_status groups_init(hctx *h, oc_error *err)
 {
     const oc_table *t = h->t;
     size_t d, k, u;
+    int pass;
     unsigned char done[64] = {0};
     for (d = 0; d < t->ndims; d++) {
         grp *g;
@@ -875,26 +867,36 @@ static oc_status groups_init(hctx *h, oc_error *err)
         cap = 1;
         for (k = 0; k < g->m; k++)
             cap *= h->nleaves[g->dim[k]];
-        g->uoff = oc_malloc((cap ? cap : 1) * sizeof *g->uoff);
-        g->ucode = oc_malloc((cap ? cap : 1) * g->m * sizeof *g->ucode);
-        if (!g->uoff || !g->ucode)
-            return oc_error_set(err, OC_ENOMEM, "out of memory");
-        for (k = 0; k < g->m; k++)
-            code[k] = 0;   /* indices into leaves[] */
-        for (u = 0; u < cap; u++) {
-            size_t off = 0;
+        /* twice over the leaf tuples: count the units, then fill them in */
+        for (pass = 0; pass < 2; pass++) {
+            size_t nu = 0;
+            if (pass == 1) {
+                g->uoff = oc_malloc((g->nunits ? g->nunits : 1) * sizeof *g->uoff);
+                g->ucode = oc_malloc((g->nunits ? g->nunits : 1) * g->m * sizeof *g->ucode);
+                if (!g->uoff || !g->ucode)
+                    return oc_error_set(err, OC_ENOMEM, "out of memory");
+            }
             for (k = 0; k < g->m; k++)
-                off += h->leaves[g->dim[k]][code[k]] * h->stride[g->dim[k]];
-            if (g->m == 1 || t->value[base + off] > 0) {
+                code[k] = 0;   /* indices into leaves[] */
+            for (u = 0; u < cap; u++) {
+                size_t off = 0;
                 for (k = 0; k < g->m; k++)
-                    g->ucode[g->nunits * g->m + k] = (uint32_t)h->leaves[g->dim[k]][code[k]];
-                g->uoff[g->nunits++] = off;
+                    off += h->leaves[g->dim[k]][code[k]] * h->stride[g->dim[k]];
+                if (g->m == 1 || t->value[base + off] > 0) {
+                    if (pass == 1) {
+                        for (k = 0; k < g->m; k++)
+                            g->ucode[nu * g->m + k] = (uint32_t)h->leaves[g->dim[k]][code[k]];
+                        g->uoff[nu] = off;
+                    }
+                    nu++;
+                }
+                for (k = g->m; k-- > 0;) {
+                    if (++code[k] < h->nleaves[g->dim[k]])
+                        break;
+                    code[k] = 0;
+                }
             }
-            for (k = g->m; k-- > 0;) {
-                if (++code[k] < h->nleaves[g->dim[k]])
-                    break;
-                code[k] = 0;
-            }
+            g->nunits = nu;
         }
         if (g->nunits > SHORT && !(g->short_ok = oc_calloc(g->nunits, 1)))
             return oc_error_set(err, OC_ENOMEM, "out of memory");
@@ -970,6 +972,13 @@ static void ctx_fini(hctx *h)
     oc_free(h->amp_p);
     oc_free(h->amp_m);
     oc_free(h->dead);
+    if (h->bb) {
+        for (d = 0; d < 65; d++) {
+            oc_free(h->bb->off[d]);
+            oc_free(h->bb->sg[d]);
+        }
+        oc_free(h->bb);
+    }
 }
 
 /* Moves already in mv (from an earlier call) are linked in. */
