@@ -800,20 +800,31 @@ oc_status audit_table(const oc_table *t, const sdc_model *m, const audit_opts *o
             need[j] = 1;
         }
         points_reset(&pts, cp.n);
-        if (!o->intervals) {
+        if (!o->intervals || o->integer) {
             for (j = 0; j < cp.n; j++)
                 need[j] = shown && shown[cp.cells[j]] ? 0 : needs(&a, cp.cells[j]);
             if ((st = settle(&a, &cp, cols, cp.n, need, &pts)) != OC_OK)
                 goto comp_out;
+            if (o->intervals)   /* exact intervals: the points only spare integer programs */
+                for (j = 0; j < cp.n; j++)
+                    need[j] = 1;
         }
         for (j = 0; j < cp.n; j++) {
             audit_cell *ac = &res->cells[members[lo + j]];
+            double wl = wlo_of(&a, ac->cell), wh = whi_of(&a, ac->cell);
+            size_t pi;
             if (!need[j]) {
                 ac->verdict = AUDIT_PASS;   /* shown by a feasible point */
                 continue;
             }
-            if ((st = interval(&a, &cp, (int)j + 1, wlo_of(&a, ac->cell), whi_of(&a, ac->cell), &ac->lo, &ac->hi)) !=
-                OC_OK)
+            /* whole-number tables the LPs met are witnesses too */
+            for (pi = 0; pi < pts.n; pi++)
+                if (pts.integral[pi]) {
+                    double x = floor(pts.x[pi * pts.dim + j] + 0.5);
+                    wl = fmin(wl, x);
+                    wh = fmax(wh, x);
+                }
+            if ((st = interval(&a, &cp, (int)j + 1, wl, wh, &ac->lo, &ac->hi)) != OC_OK)
                 goto comp_out;
             ac->verdict = judge(&a, ac->cell, cp.lb[j], ac->lo, ac->hi);
         }

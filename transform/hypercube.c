@@ -75,6 +75,7 @@ typedef struct hctx {
     grp            g[64];
     unsigned char *status;                /* t->status, or a copy (certify) */
     int            allow_new;             /* published cells may be suppressed */
+    int            thorough;              /* branch and bound whatever the number of groups */
     /* cell -> moves holding it: entries are positions in mv->cell */
     hc_moves      *mv;
     size_t        *head, *next;           /* head[cell], next[entry]; NONE ends */
@@ -804,8 +805,9 @@ static int search(hctx *h, size_t q, int64_t nu, int64_t ndn, oc_status *st, oc_
     h->shortlist = 0;
     /* up to three groups, branch and bound finds better moves (3-D
      * 300x20x3: 22.6 % of cells suppressed instead of 26.5 %); from four
-     * on, the per-cell best moves made worse patterns (sdc_bench) */
-    if (h->ng <= 3 && (*st = exhaust(h, q, legs, x, xoff, nu, ndn, &cur, err)) != OC_OK)
+     * on it costs 3-4 times the time and helps on some tables, not all
+     * (the caller may try both: `thorough`) */
+    if ((h->ng <= 3 || h->thorough) && (*st = exhaust(h, q, legs, x, xoff, nu, ndn, &cur, err)) != OC_OK)
         return 0;
     if (cur.pen != 0)
         return 0;
@@ -1134,8 +1136,8 @@ out:
     return st;
 }
 
-oc_status hc_protect(oc_table *t, const hc_need *nd, const size_t *extra, size_t n_extra, hc_moves *mv,
-                     hc_stats *stats, oc_error *err)
+oc_status hc_protect(oc_table *t, const hc_need *nd, const size_t *extra, size_t n_extra, int thorough,
+                     hc_moves *mv, hc_stats *stats, oc_error *err)
 {
     hctx h;
     size_t c, i;
@@ -1146,6 +1148,7 @@ oc_status hc_protect(oc_table *t, const hc_need *nd, const size_t *extra, size_t
         goto out;
     h.status = t->status;
     h.allow_new = 1;
+    h.thorough = thorough;
     if ((st = link_existing(&h, err)) != OC_OK)
         goto out;
     for (c = 0; c < t->ncells; c++)
@@ -1181,6 +1184,7 @@ oc_status hc_certify(const oc_table *t, const hc_need *nd, hc_moves *mv, hc_stat
         goto out;
     h.status = t->status;
     h.allow_new = 0;
+    h.thorough = 1;   /* exhaustive among suppressed cells: finds what hc_protect's search found */
     if ((st = link_existing(&h, err)) != OC_OK)
         goto out;
     for (c = 0; c < t->ncells; c++)

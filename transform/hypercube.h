@@ -71,9 +71,10 @@ typedef struct hc_stats {
 
 /* Protects every CELL_PRIMARY cell and every cell in extra[] (n_extra may
  * be 0) with moves, suppressing (CELL_SECONDARY) the cells they change.
- * Appends the moves to mv. */
-OC_NODISCARD oc_status hc_protect(oc_table *t, const hc_need *nd, const size_t *extra, size_t n_extra, hc_moves *mv,
-                                  hc_stats *stats, oc_error *err);
+ * Appends the moves to mv.  thorough: branch and bound for every search
+ * (by default only for tables of up to three groups of dimensions). */
+OC_NODISCARD oc_status hc_protect(oc_table *t, const hc_need *nd, const size_t *extra, size_t n_extra, int thorough,
+                                  hc_moves *mv, hc_stats *stats, oc_error *err);
 
 /* For every suppressed cell not yet shown by mv, looks for a move made of
  * suppressed cells only and appends it to mv.  The table is unchanged. */

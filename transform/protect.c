@@ -12,6 +12,9 @@
 
 #define MAX_REPAIR_ROUNDS 25
 #define AUTO_GAUSS_3D     1500   /* interior cells: larger 3-D tables get moves */
+#define PORTFOLIO_CELLS   200000 /* 4-D tables up to this many cells try both searches
+                                  * (50x15x3x9: 7,620 secondaries instead of 8,253, in
+                                  * 1.0 s); on 5-D tables branch and bound did not win */
 
 static double now(void)
 {
@@ -306,6 +309,47 @@ static oc_status audit_round(const oc_table *t, const sdc_model *m, audit_opts *
     return st;
 }
 
+/* Moves for t both ways (local search; branch and bound everywhere), the
+ * pattern with fewer suppressed cells kept (the first on ties), and the
+ * way it was found in *thorough. */
+static oc_status both_searches(oc_table *t, const hc_need *hn, hc_moves *mv, int *thorough, oc_error *err)
+{
+    unsigned char *s0 = oc_malloc(t->ncells ? t->ncells : 1), *s1 = oc_malloc(t->ncells ? t->ncells : 1);
+    hc_moves mv2;
+    hc_stats hs;
+    size_t c, n1 = 0, n2 = 0;
+    oc_status st;
+    hc_moves_init(&mv2);
+    if (!s0 || !s1) {
+        st = oc_error_set(err, OC_ENOMEM, "out of memory");
+        goto out;
+    }
+    memcpy(s0, t->status, t->ncells);
+    if ((st = hc_protect(t, hn, NULL, 0, 0, mv, &hs, err)) != OC_OK)
+        goto out;
+    memcpy(s1, t->status, t->ncells);
+    memcpy(t->status, s0, t->ncells);
+    if ((st = hc_protect(t, hn, NULL, 0, 1, &mv2, &hs, err)) != OC_OK)
+        goto out;
+    for (c = 0; c < t->ncells; c++) {
+        n1 += s1[c] != CELL_PUBLISHED;
+        n2 += t->status[c] != CELL_PUBLISHED;
+    }
+    *thorough = n2 < n1;
+    if (*thorough) {
+        hc_moves tmp = *mv;
+        *mv = mv2;
+        mv2 = tmp;
+    } else {
+        memcpy(t->status, s1, t->ncells);
+    }
+out:
+    hc_moves_fini(&mv2);
+    oc_free(s0);
+    oc_free(s1);
+    return st;
+}
+
 /* The hypercube method: every cell to protect gets its moves; the audit
  * checks them and solves LPs only for what they leave open; a cell still
  * failing is added to the cells to protect (with the cheapest related
@@ -321,6 +365,7 @@ static oc_status protect_moves(oc_table *t, const sdc_model *m, const audit_opts
     size_t *extra = NULL, nextra = 0, round, i;
     oc_status st;
     double t0;
+    int thorough = 0;
     hc_moves_init(&mv);
     memset(&res, 0, sizeof res);
     need_from(&o, &hn);
@@ -330,7 +375,11 @@ static oc_status protect_moves(oc_table *t, const sdc_model *m, const audit_opts
     for (round = 0;; round++) {
         size_t before = nextra;
         t0 = now();
-        if ((st = hc_protect(t, &hn, extra, nextra, &mv, &hs, err)) != OC_OK)
+        if (round == 0 && t->ndims == 4 && t->ncells <= PORTFOLIO_CELLS)
+            st = both_searches(t, &hn, &mv, &thorough, err);
+        else
+            st = hc_protect(t, &hn, extra, nextra, thorough, &mv, &hs, err);
+        if (st != OC_OK)
             goto out;
         t->secondary = 1;
         rep->secs_suppress += now() - t0;
