@@ -157,6 +157,8 @@ oc_status pass_run(schema *s, cube **cubes, size_t ncubes, pass_input *inputs, s
     csvr_options_default(&opt);
     opt.delim = s->delim;
     opt.quote = s->quote;
+    opt.encoding = s->encoding;
+    opt.skip_lines = s->skip;
     for (k = 0; k < ninputs && st == OC_OK; k++) {
         oc_source *src = NULL;
         csvr *r;

@@ -17,6 +17,10 @@
  */
 #include "csv_reader.h"
 
+#include <errno.h>
+#include <iconv.h>
+#include <strings.h>
+
 #include <csv.h>
 #include <string.h>
 
@@ -58,6 +62,12 @@ struct csvr {
     uint64_t     line_byte0;   /* input offset of the line being fed */
     uint64_t     cur_line;     /* the line being fed to libcsv */
     const char  *line_ptr;     /* start of that line (byte offsets in messages) */
+
+    /* encoding conversion (iconv), when the input is not UTF-8 */
+    iconv_t      cd;           /* (iconv_t)-1: none */
+    char        *ibuf;         /* owned: input bytes not converted yet */
+    size_t       ilen;
+    char        *obuf;         /* owned: converted bytes */
 };
 
 /* libcsv keeps its state in the public struct csv_parser; pstate 0 is its
@@ -68,6 +78,7 @@ static int libcsv_mid_record(const struct csv_parser *p) { return p->pstate != 0
 
 void csvr_options_default(csvr_options *o)
 {
+    memset(o, 0, sizeof *o);
     o->delim = ',';
     o->quote = '"';
     o->max_field = 65536;
@@ -76,6 +87,25 @@ void csvr_options_default(csvr_options *o)
 }
 
 static int no_space(unsigned char c) { (void)c; return 0; }
+
+#define CONV_IN  65536                 /* input bytes converted at a time */
+#define CONV_OUT (CONV_IN * 4 + 64)     /* UTF-8 needs at most 4 bytes per input byte */
+
+static int is_utf8(const char *name)
+{
+    return !strcasecmp(name, "UTF-8") || !strcasecmp(name, "UTF8");
+}
+
+int csvr_encoding_ok(const char *name)
+{
+    iconv_t cd;
+    if (is_utf8(name))
+        return 1;
+    if ((cd = iconv_open("UTF-8", name)) == (iconv_t)-1)
+        return 0;
+    iconv_close(cd);
+    return 1;
+}
 
 csvr *csvr_new(const csvr_options *opt, const char *path, oc_row_fn on_row, void *ctx)
 {
@@ -95,6 +125,20 @@ csvr *csvr_new(const csvr_options *opt, const char *path, oc_row_fn on_row, void
     r->path = path;
     r->on_row = on_row;
     r->ctx = ctx;
+    r->cd = (iconv_t)-1;
+    if (r->opt.encoding && !is_utf8(r->opt.encoding)) {
+        r->cd = iconv_open("UTF-8", r->opt.encoding);
+        r->ibuf = oc_malloc(CONV_IN);
+        r->obuf = oc_malloc(CONV_OUT);
+        if (r->cd == (iconv_t)-1 || !r->ibuf || !r->obuf) {
+            if (r->cd != (iconv_t)-1)
+                iconv_close(r->cd);
+            oc_free(r->ibuf);
+            oc_free(r->obuf);
+            oc_free(r);
+            return NULL;
+        }
+    }
     r->cap = READ_CHUNK * 2;
     r->buf = oc_calloc(r->cap + PAD, 1);
     r->fields = oc_calloc(r->opt.max_fields, sizeof *r->fields);
@@ -119,6 +163,10 @@ void csvr_free(csvr *r)
 {
     if (!r)
         return;
+    if (r->cd != (iconv_t)-1)
+        iconv_close(r->cd);
+    oc_free(r->ibuf);
+    oc_free(r->obuf);
     csv_free(&r->p);
     oc_buf_fini(&r->fbuf);
     oc_buf_fini(&r->raw);
@@ -423,6 +471,11 @@ static oc_status process(csvr *r, int final, oc_error *err)
                 break;
             nl = end;
         }
+        if (r->lines < r->opt.skip_lines) {   /* above the header: not CSV */
+            r->lines++;
+            p = has_nl ? nl + 1 : end;
+            continue;
+        }
         r->line_byte0 = r->bytes_done + (uint64_t)(p - r->buf);
         st = do_line(r, p, (size_t)(nl - p), has_nl, r->lines + 1, err);
         r->lines++;
@@ -459,7 +512,7 @@ static oc_status make_room(csvr *r, oc_error *err)
     return OC_OK;
 }
 
-oc_status csvr_feed(csvr *r, const void *data, size_t len, oc_error *err)
+static oc_status feed_utf8(csvr *r, const void *data, size_t len, oc_error *err)
 {
     const char *s = data;
     while (len > 0) {
@@ -481,9 +534,68 @@ oc_status csvr_feed(csvr *r, const void *data, size_t len, oc_error *err)
     return OC_OK;
 }
 
+/* Converts r->ibuf[0..ilen) to UTF-8 and parses it; an incomplete
+ * sequence at the end stays in ibuf unless final. */
+static oc_status convert(csvr *r, int final, oc_error *err)
+{
+    char *in = r->ibuf;
+    size_t left = r->ilen;
+    while (left > 0) {
+        char *out = r->obuf;
+        size_t room = CONV_OUT, k;
+        size_t rc = iconv(r->cd, &in, &left, &out, &room);
+        int e = rc == (size_t)-1 ? errno : 0;
+        oc_status st = feed_utf8(r, r->obuf, (size_t)(out - r->obuf), err);
+        if (st != OC_OK)
+            return st;
+        if (e == EILSEQ || (e == EINVAL && final)) {
+            char msg[96];
+            uint64_t line = r->lines + 1;
+            for (k = 0; k < r->len; k++)
+                line += r->buf[k] == '\n';
+            if (e == EILSEQ)
+                snprintf(msg, sizeof msg, "byte 0x%02X is not valid %s", (unsigned)(unsigned char)*in,
+                         r->opt.encoding);
+            else
+                snprintf(msg, sizeof msg, "input ends inside a %s character", r->opt.encoding);
+            return fail(r, err, line, OC_EDATA, msg);
+        }
+        if (e == EINVAL)
+            break;   /* the rest of a character comes with the next bytes */
+        if (e && e != E2BIG)
+            return oc_error_set(err, OC_EDATA, "%s: cannot convert from %s", r->path ? r->path : "input",
+                                r->opt.encoding);
+    }
+    memmove(r->ibuf, in, left);
+    r->ilen = left;
+    return OC_OK;
+}
+
+oc_status csvr_feed(csvr *r, const void *data, size_t len, oc_error *err)
+{
+    const char *s = data;
+    if (r->cd == (iconv_t)-1)
+        return feed_utf8(r, data, len, err);
+    while (len > 0) {
+        size_t k = CONV_IN - r->ilen;
+        oc_status st;
+        if (k > len)
+            k = len;
+        memcpy(r->ibuf + r->ilen, s, k);
+        r->ilen += k;
+        s += k;
+        len -= k;
+        if ((st = convert(r, 0, err)) != OC_OK)
+            return st;
+    }
+    return OC_OK;
+}
+
 oc_status csvr_finish(csvr *r, oc_error *err)
 {
     oc_status st;
+    if (r->cd != (iconv_t)-1 && r->ilen > 0 && (st = convert(r, 1, err)) != OC_OK)
+        return st;
     if (r->len > r->opt.max_record) {
         char msg[96];
         snprintf(msg, sizeof msg, "line longer than %zu bytes", r->opt.max_record);
@@ -509,6 +621,21 @@ oc_status csvr_finish(csvr *r, oc_error *err)
 
 oc_status csvr_read_source(csvr *r, oc_source *src, oc_error *err)
 {
+    if (r->cd != (iconv_t)-1) {   /* through the converter */
+        char *chunk = oc_malloc(CONV_IN);
+        oc_status st = OC_OK;
+        if (!chunk)
+            return oc_error_set(err, OC_ENOMEM, "out of memory");
+        for (;;) {
+            size_t n = 0;
+            if ((st = src_read(src, chunk, CONV_IN, &n, err)) != OC_OK || n == 0)
+                break;
+            if ((st = csvr_feed(r, chunk, n, err)) != OC_OK)
+                break;
+        }
+        oc_free(chunk);
+        return st != OC_OK ? st : csvr_finish(r, err);
+    }
     for (;;) {
         size_t n = 0;
         oc_status st = make_room(r, err);

@@ -7,8 +7,10 @@
  * row callback.  The records are the same whatever the chunking.
  *
  * Semantics (RFC 4180 with these choices): the delimiter and quote are
- * configurable; fields are taken verbatim (no trimming of spaces); a UTF-8
- * BOM at the very start is skipped; CRLF and LF end records; blank lines
+ * configurable; fields are taken verbatim (no trimming of spaces); input in
+ * another encoding is converted to UTF-8 first (a byte the encoding does
+ * not define is an error naming its line); a UTF-8 BOM at the very start is
+ * skipped; a given number of lines above the header can be skipped; CRLF and LF end records; blank lines
  * are skipped; a quoted field may hold delimiters, doubled quotes and line
  * breaks; a quote inside an unquoted field, text after a closing quote, and
  * a quote left open at the end of input are errors.  Field length, field
@@ -35,7 +37,15 @@ typedef struct csvr_options {
     size_t max_field;    /* bytes; default 65536 */
     size_t max_fields;   /* per record; default 4096 */
     size_t max_record;   /* raw bytes per record; default 1 MiB */
+    const char *encoding;   /* NULL or "UTF-8": bytes as they come; else the input's
+                             * encoding (iconv name: WINDOWS-1252, ISO-8859-1, ...),
+                             * converted to UTF-8 before parsing (borrowed) */
+    uint64_t skip_lines;    /* physical lines dropped at the start (metadata above the
+                             * header); line numbers still count them */
 } csvr_options;
+
+/* Is name an encoding the reader can convert from?  1 yes, 0 no. */
+int csvr_encoding_ok(const char *name);
 
 void csvr_options_default(csvr_options *o);
 

@@ -119,6 +119,7 @@ void schema_free(schema *s)
     size_t i;
     if (!s)
         return;
+    oc_free(s->encoding);
     for (i = 0; i < s->ndims; i++)
         free_dim(&s->dims[i], s);
     for (i = 0; i < s->ncols; i++)
@@ -727,7 +728,7 @@ oc_status schema_load(const char *path, schema **out, oc_error *err)
 {
     static const char *const top[] = {"dataset", "format", "count", "columns", "dimensions",
                                       "description", NULL};
-    static const char *const fmt_keys[] = {"delimiter", "quote", "header", NULL};
+    static const char *const fmt_keys[] = {"delimiter", "quote", "header", "encoding", "skip", NULL};
     schema *s;
     char *buf = NULL;
     size_t len, i;
@@ -791,6 +792,28 @@ oc_status schema_load(const char *path, schema **out, oc_error *err)
         }
         if ((f = oc_ymap_get(n, "header")) != NULL && (st = oc_ybool(f, path, &s->header, err)) != OC_OK)
             goto fail;
+        if ((f = oc_ymap_get(n, "encoding")) != NULL) {
+            if (f->kind != OC_YSCALAR || !csvr_encoding_ok(f->str)) {
+                st = oc_yerror(err, f, path, OC_ECONFIG,
+                               "encoding '%s' is not known (UTF-8, WINDOWS-1252, ISO-8859-1, or another iconv name)",
+                               f->kind == OC_YSCALAR ? f->str : "?");
+                goto fail;
+            }
+            if (!(s->encoding = oc_strdup(f->str))) {
+                st = oc_error_set(err, OC_ENOMEM, "out of memory");
+                goto fail;
+            }
+        }
+        if ((f = oc_ymap_get(n, "skip")) != NULL) {
+            int64_t k;
+            if ((st = oc_yint(f, path, &k, err)) != OC_OK)
+                goto fail;
+            if (k < 0 || k > 1000000) {
+                st = oc_yerror(err, f, path, OC_ECONFIG, "skip must be a number of lines from 0 to 1000000");
+                goto fail;
+            }
+            s->skip = (uint64_t)k;
+        }
     }
     cols = oc_ymap_get(root, "columns");
     if (!cols || cols->kind != OC_YMAP || cols->n == 0) {

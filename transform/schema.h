@@ -100,6 +100,8 @@ typedef struct schema {
     char       *dataset;    /* owned */
     char        delim, quote;
     int         header;
+    char       *encoding;   /* owned: the input's encoding (iconv name), NULL = UTF-8 */
+    uint64_t    skip;       /* lines above the header to drop */
     int         count_col;  /* column index of the count, or -1 */
     char       *count_name; /* owned */
     int         count_field;/* input field of the count */

@@ -15,6 +15,9 @@
  *   byte 1  lim       parameter of the small limits
  *   byte 2  split     first split point (payload_len * split / 256)
  *   byte 3  extra     bits 0-3: second split point / chunk size;
+ *                     bits 4-5: 1 the payload is WINDOWS-1252, 2 UTF-16LE
+ *                     (converted to UTF-8 by the reader), 3 the first
+ *                     1 + lim % 3 lines are skipped (no libcsv oracle then);
  *                     bits 6-7 == 3: the row callback stops the reader
  *                     with OC_EDATA after (extra >> 2 & 3) + 1 rows;
  *                     bits 6-7 == 2: the chunked run has allocation number
@@ -420,6 +423,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (hdr[0] & 16)
         opt.max_record = 64 + (size_t)hdr[1];
     mode = (unsigned)(hdr[0] >> 5) & 3;
+    switch ((hdr[3] >> 4) & 3) {
+    case 1: opt.encoding = "WINDOWS-1252"; break;
+    case 2: opt.encoding = "UTF-16LE"; break;
+    case 3: opt.skip_lines = 1 + (uint64_t)(hdr[1] % 3); break;
+    default: break;
+    }
     if ((hdr[3] & 0xC0) == 0xC0)
         stop_after = (uint64_t)((hdr[3] >> 2) & 3) + 1;
     else if ((hdr[3] & 0xC0) == 0x80)
@@ -465,7 +474,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
 
 #ifndef FUZZ_CSV_NO_ORACLE
-    if (!stop_after && n <= opt.max_record) {
+    if (!stop_after && n <= opt.max_record && !opt.encoding && !opt.skip_lines) {
         oracle o;
         int orc = oracle_run(&opt, p, n, &o);
         if (!o.over_limit &&

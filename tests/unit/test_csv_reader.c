@@ -214,3 +214,41 @@ Test(csv_reader, fields_have_readable_padding)
     cr_assert_str_eq(out, "1/1|a\x1f" "b|a,\"b\"\n");
     free(out);
 }
+
+/* Windows-1252 input is converted to UTF-8 before parsing, whatever the
+ * chunking; lines above the header are dropped unparsed (a stray quote
+ * there is no error) and still counted; a byte the encoding does not
+ * define stops the reader naming its line. */
+Test(csv_reader, encoding_and_skipped_lines)
+{
+    static const char in[] = "title \"quoted\" \xe9t\xe9\r\nnote\r\nann\xe9"
+                             "e,sexe\r\n2021,F\xe9minin\r\n2022,\"Non pr\xe9" "cis\xe9\"\r\n";
+    static const char want[] = "3/1|ann\xc3\xa9" "e\x1fsexe|ann\xc3\xa9" "e,sexe\n"
+                               "4/2|2021\x1f" "F\xc3\xa9minin|2021,F\xc3\xa9minin\n"
+                               "5/3|2022\x1fNon pr\xc3\xa9" "cis\xc3\xa9|2022,\"Non pr\xc3\xa9" "cis\xc3\xa9\"\n";
+    csvr_options o;
+    oc_status st;
+    oc_error err;
+    size_t chunk;
+    char *out;
+    csvr_options_default(&o);
+    o.encoding = "WINDOWS-1252";
+    o.skip_lines = 2;
+    for (chunk = 0; chunk < 8; chunk++) {
+        out = parse(in, sizeof in - 1, 0, chunk, &o, &st, &err);
+        cr_assert_eq(st, OC_OK, "chunk %zu: %s", chunk, err.msg);
+        cr_assert_str_eq(out, want, "chunk %zu", chunk);
+        free(out);
+    }
+    out = parse("a,b\n1,x\x81y\n", 10, 0, 0, &o, &st, &err);
+    cr_assert_eq(st, OC_EDATA);
+    free(out);
+    o.skip_lines = 0;
+    out = parse("a,b\n1,x\x81y\n", 10, 0, 3, &o, &st, &err);
+    cr_assert_eq(st, OC_EDATA);
+    cr_assert_eq(err.line, 2);
+    cr_assert(strstr(err.msg, "0x81") != NULL, "%s", err.msg);
+    free(out);
+    cr_assert(csvr_encoding_ok("ISO-8859-1"));
+    cr_assert(!csvr_encoding_ok("KLINGON-8"));
+}
