@@ -14,6 +14,7 @@
 #define SWEEPS  2       /* local-search sweeps over the dimensions */
 #define SHORT   24      /* sweeps try at most this many partners per dimension */
 #define PRUNE_OPEN 8    /* pruning gives up on a cell that leaves more cells without a move */
+#define CERTIFY_BB_CELLS 200000   /* hc_certify: branch and bound up to this many cells */
 
 void hc_moves_init(hc_moves *mv)
 {
@@ -1184,7 +1185,10 @@ oc_status hc_certify(const oc_table *t, const hc_need *nd, hc_moves *mv, hc_stat
         goto out;
     h.status = t->status;
     h.allow_new = 0;
-    h.thorough = 1;   /* exhaustive among suppressed cells: finds what hc_protect's search found */
+    /* exhaustive among suppressed cells, so it finds what hc_protect's
+     * search found; on large tables (where hc_protect does not use it
+     * either) the local search */
+    h.thorough = t->ncells <= CERTIFY_BB_CELLS;
     if ((st = link_existing(&h, err)) != OC_OK)
         goto out;
     for (c = 0; c < t->ncells; c++)
