@@ -34,6 +34,7 @@ const char *schema_reason_name(sch_reason r)
     case SCH_R_BAD_COUNT:      return "bad_count";
     case SCH_R_NOT_HIERARCHY:  return "not_in_hierarchy";
     case SCH_R_TOO_MANY_CODES: return "too_many_codes";
+    case SCH_R_BAD_DATE:       return "invalid_date";
     case SCH_R_COUNT_:         break;
     }
     return "unknown";
@@ -85,6 +86,7 @@ static void free_column(sch_column *c)
 {
     size_t i, n;
     oc_free(c->name);
+    oc_free(c->date_fmt);
     oc_strmap_free(c->missing);
     oc_strmap_free(c->tokens);
     oc_free(c->token_vals);
@@ -369,7 +371,7 @@ static oc_status load_column(schema *s, sch_column *c, const oc_ynode *key, cons
                              oc_sha256 *sha, oc_error *err)
 {
     static const char *const keys[] = {"type", "min", "max", "missing", "tokens", "map",
-                                       "codelist", "max_codes", "field", "description", NULL};
+                                       "codelist", "max_codes", "field", "description", "format", NULL};
     const oc_ynode *type, *n;
     oc_status st;
     c->name = oc_strdup(key->str);
@@ -389,9 +391,13 @@ static oc_status load_column(schema *s, sch_column *c, const oc_ynode *key, cons
         c->type = SCH_INTEGER;
     else if (type->kind == OC_YSCALAR && strcmp(type->str, "code") == 0)
         c->type = SCH_CODE;
+    else if (type->kind == OC_YSCALAR && strcmp(type->str, "date") == 0)
+        c->type = SCH_DATE;
     else
-        return oc_yerror(err, type, s->path, OC_ECONFIG, "unknown column type '%s' (integer or code)",
+        return oc_yerror(err, type, s->path, OC_ECONFIG, "unknown column type '%s' (integer, code or date)",
                          type->kind == OC_YSCALAR ? type->str : "?");
+    if ((n = oc_ymap_get(v, "format")) != NULL && c->type != SCH_DATE)
+        return oc_yerror(err, n, s->path, OC_ECONFIG, "'format' applies to date columns only");
     if ((n = oc_ymap_get(v, "field")) != NULL) {
         int64_t f;
         if ((st = oc_yint(n, s->path, &f, err)) != OC_OK)
@@ -399,6 +405,37 @@ static oc_status load_column(schema *s, sch_column *c, const oc_ynode *key, cons
         if (f < 1 || f > 100000)
             return oc_yerror(err, n, s->path, OC_ECONFIG, "field must be a 1-based column number");
         c->field = (int)(f - 1);
+    }
+    if (c->type == SCH_DATE) {
+        static const char *const bad[] = {"map", "codelist", "max_codes", "min", "max", "tokens", NULL};
+        const char *fmt = "%Y-%m-%d", *p;
+        size_t i;
+        for (i = 0; bad[i]; i++)
+            if ((n = oc_ymap_get(v, bad[i])) != NULL)
+                return oc_yerror(err, n, s->path, OC_ECONFIG, "'%s' does not apply to date columns", bad[i]);
+        if ((n = oc_ymap_get(v, "format")) != NULL) {
+            int y = 0, m = 0, d = 0;
+            if (n->kind != OC_YSCALAR)
+                return oc_yerror(err, n, s->path, OC_ECONFIG, "format must be a string such as \"%%m/%%d/%%Y\"");
+            for (p = n->str; *p; p++)
+                if (*p == '%') {
+                    p++;
+                    y += *p == 'Y';
+                    m += *p == 'm';
+                    d += *p == 'd';
+                    if (!*p || !strchr("YmdHMS%", *p))
+                        return oc_yerror(err, n, s->path, OC_ECONFIG,
+                                         "format: only %%Y %%m %%d %%H %%M %%S and %%%% are known");
+                }
+            if (y != 1 || m != 1 || d != 1)
+                return oc_yerror(err, n, s->path, OC_ECONFIG, "format needs %%Y, %%m and %%d, once each");
+            fmt = n->str;
+        }
+        if (!(c->date_fmt = oc_strdup(fmt)))
+            return nomem(err);
+        if ((n = oc_ymap_get(v, "missing")) && (st = load_string_set(s, n, &c->missing, "missing", err)) != OC_OK)
+            return st;
+        return OC_OK;
     }
     if (c->type == SCH_INTEGER) {
         static const char *const bad[] = {"map", "codelist", "max_codes", NULL};
@@ -650,7 +687,7 @@ out:
 static oc_status load_dim(schema *s, sch_dim *d, const oc_ynode *key, const oc_ynode *v,
                           oc_sha256 *sha, oc_error *err)
 {
-    static const char *const keys[] = {"from", "bands", "hierarchy", "description", NULL};
+    static const char *const keys[] = {"from", "bands", "hierarchy", "description", "part", NULL};
     const oc_ynode *from, *n;
     const sch_column *c;
     oc_status st;
@@ -679,6 +716,25 @@ static oc_status load_dim(schema *s, sch_dim *d, const oc_ynode *key, const oc_y
         if (c->type != SCH_CODE)
             return oc_yerror(err, n, s->path, OC_ECONFIG, "hierarchy needs a code column");
         d->iccs = 1;
+    }
+    if ((n = oc_ymap_get(v, "part")) != NULL || c->type == SCH_DATE) {
+        static const char *const parts[] = {"year", "quarter", "month", NULL};
+        if (c->type != SCH_DATE)
+            return oc_yerror(err, n, s->path, OC_ECONFIG, "part needs a date column");
+        if (!n)
+            return oc_yerror(err, v, s->path, OC_ECONFIG, "dimension '%s' from a date needs part: year, quarter or month",
+                             d->id);
+        for (d->part = 0; parts[d->part] && (n->kind != OC_YSCALAR || strcmp(n->str, parts[d->part]) != 0); d->part++)
+            ;
+        if (!parts[d->part])
+            return oc_yerror(err, n, s->path, OC_ECONFIG, "part must be year, quarter or month");
+        if (oc_ymap_get(v, "bands") || d->iccs)
+            return oc_yerror(err, v, s->path, OC_ECONFIG, "a date dimension takes neither bands nor a hierarchy");
+        d->kind = DIM_DATE;
+        d->open = 1;
+        if (!(d->codes = oc_strmap_new()))
+            return nomem(err);
+        return OC_OK;
     }
     if ((n = oc_ymap_get(v, "bands")) != NULL) {
         if (c->type != SCH_INTEGER)
@@ -995,13 +1051,68 @@ static uint32_t band_of(const sch_dim *d, int64_t v)
     return UINT32_MAX;
 }
 
-static size_t int_text(const sch_column *c, char *num)
+/* The code text of the record's value for an integer or date dimension. */
+static size_t int_text(const sch_dim *dm, const sch_column *c, char *num)
 {
+    long long v = (long long)c->cur_val;
     if (c->cur_missing) {
         memcpy(num, SCH_CODE_U, 3);
         return 2;
     }
-    return (size_t)snprintf(num, 24, "%lld", (long long)c->cur_val);
+    if (dm->kind == DIM_DATE) {   /* SDMX time periods */
+        long long y = v / 10000, m = v / 100 % 100;
+        if (dm->part == 0)
+            return (size_t)snprintf(num, 24, "%04lld", y);
+        if (dm->part == 1)
+            return (size_t)snprintf(num, 24, "%04lld-Q%lld", y, (m - 1) / 3 + 1);
+        return (size_t)snprintf(num, 24, "%04lld-%02lld", y, m);
+    }
+    return (size_t)snprintf(num, 24, "%lld", v);
+}
+
+/* Parses a date in the column's format into YYYYMMDD.  0, or -1. */
+static int date_value(const sch_column *c, const oc_field *f, int64_t *out)
+{
+    static const int mdays[12] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    const char *p = c->date_fmt, *s = f->ptr, *end = f->ptr + f->len;
+    long y = -1, m = -1, d = -1;
+    for (; *p; p++) {
+        long v = 0;
+        int k, lo = 1, hi = 2, maxv = 0;
+        if (*p != '%' || p[1] == '%') {
+            if (*p == '%')
+                p++;
+            if (s == end || *s != *p)
+                return -1;
+            s++;
+            continue;
+        }
+        p++;
+        switch (*p) {
+        case 'Y': lo = hi = 4; maxv = 9999; break;
+        case 'm': maxv = 12; break;
+        case 'd': maxv = 31; break;
+        case 'H': maxv = 23; break;
+        case 'M': maxv = 59; break;
+        case 'S': maxv = 60; break;
+        default: return -1;
+        }
+        for (k = 0; k < hi && s < end && *s >= '0' && *s <= '9'; k++, s++)
+            v = v * 10 + (*s - '0');
+        if (k < lo || v > maxv)
+            return -1;
+        if (*p == 'Y')
+            y = v;
+        else if (*p == 'm')
+            m = v;
+        else if (*p == 'd')
+            d = v;
+    }
+    if (s != end || y < 1 || m < 1 || d < 1 || d > mdays[m - 1] ||
+        (m == 2 && d == 29 && !(y % 4 == 0 && (y % 100 != 0 || y % 400 == 0))))
+        return -1;
+    *out = (int64_t)y * 10000 + m * 100 + d;
+    return 0;
 }
 
 /* Phase 1 for an open dimension: the code's index if already known (1),
@@ -1012,11 +1123,11 @@ static int open_lookup(const sch_dim *dm, const sch_column *c, const oc_field *f
     size_t n;
     if (dm->kind == DIM_CODE)
         return oc_strmap_get_padded(dm->codes, f->ptr, f->len, idx);
-    if (!c->cur_missing && dm->int_idx) {
+    if (dm->kind == DIM_INT && !c->cur_missing && dm->int_idx) {
         *idx = dm->int_idx[(uint64_t)c->cur_val - (uint64_t)dm->int_lo];   /* in range: min/max checked */
         return *idx != UINT32_MAX;
     }
-    n = int_text(c, num);
+    n = int_text(dm, c, num);
     return oc_strmap_get_padded(dm->codes, num, n, idx);
 }
 
@@ -1027,8 +1138,8 @@ static oc_status open_insert(sch_dim *dm, const sch_column *c, const oc_field *f
     const char *k = f->ptr;
     size_t n = f->len;
     int existed;
-    if (dm->kind == DIM_INT) {
-        n = int_text(c, num);
+    if (dm->kind == DIM_INT || dm->kind == DIM_DATE) {
+        n = int_text(dm, c, num);
         k = num;
     }
     *idx = (uint32_t)oc_strmap_count(dm->codes);
@@ -1078,6 +1189,14 @@ oc_status schema_recode(schema *s, const oc_row *row, uint32_t *codes, uint64_t 
                 return reject(why, reason, err, c->name, what, f);
             }
             c->cur_missing = r == 1;
+        } else if (c->type == SCH_DATE) {
+            uint32_t k;
+            c->cur_missing = c->missing && oc_strmap_get_padded(c->missing, f->ptr, f->len, &k);
+            if (!c->cur_missing && date_value(c, f, &c->cur_val) != 0) {
+                char what[96];
+                snprintf(what, sizeof what, "invalid date (expected %s)", c->date_fmt);
+                return reject(SCH_R_BAD_DATE, reason, err, c->name, what, f);
+            }
         } else if (!c->open) {
             if (!oc_strmap_get_padded(c->map, f->ptr, f->len, &c->cur_idx))
                 return reject(SCH_R_UNKNOWN_CODE, reason, err, c->name, "unknown code", f);

@@ -30,7 +30,7 @@
 #define SCH_MAX_DIMS 64          /* dimensions per schema */
 #define SCH_CODE_U  "_U"
 
-typedef enum sch_coltype { SCH_INTEGER, SCH_CODE } sch_coltype;
+typedef enum sch_coltype { SCH_INTEGER, SCH_CODE, SCH_DATE } sch_coltype;
 
 /* Why a record was rejected; stable keys used in reports. */
 typedef enum sch_reason {
@@ -43,6 +43,7 @@ typedef enum sch_reason {
     SCH_R_BAD_COUNT,       /* "bad_count" */
     SCH_R_NOT_HIERARCHY,   /* "not_in_hierarchy" */
     SCH_R_TOO_MANY_CODES,  /* "too_many_codes" */
+    SCH_R_BAD_DATE,        /* "invalid_date" */
     SCH_R_COUNT_
 } sch_reason;
 const char *schema_reason_name(sch_reason r);
@@ -51,8 +52,9 @@ typedef struct sch_column {
     char       *name;       /* owned */
     sch_coltype type;
     int         field;      /* 0-based input field, -1 until bound */
-    /* integer */
+    /* integer; date: the value is YYYYMMDD */
     int64_t     min, max;   /* INT64_MIN / INT64_MAX when not set */
+    char       *date_fmt;   /* date: owned format (%Y %m %d %H %M %S %%, other bytes literal) */
     oc_strmap  *missing;    /* tokens meaning "missing" (owned; may be NULL) */
     oc_strmap  *tokens;     /* special tokens -> index into token_vals (owned; may be NULL) */
     int64_t    *token_vals; /* owned */
@@ -69,13 +71,14 @@ typedef struct sch_column {
     uint32_t    cur_idx;
 } sch_column;
 
-typedef enum sch_dimkind { DIM_CODE, DIM_BANDS, DIM_INT } sch_dimkind;
+typedef enum sch_dimkind { DIM_CODE, DIM_BANDS, DIM_INT, DIM_DATE } sch_dimkind;
 
 typedef struct sch_dim {
     char       *id;         /* owned */
     int         col;        /* index into schema columns */
     sch_dimkind kind;
     int         iccs;       /* hierarchy: iccs */
+    int         part;       /* DIM_DATE: 0 year (2021), 1 quarter (2021-Q1), 2 month (2021-01) */
     /* bands */
     size_t      nbands;
     int64_t    *lo, *hi;    /* owned; hi == INT64_MAX: open-ended */
