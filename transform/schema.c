@@ -892,6 +892,25 @@ oc_status schema_load(const char *path, schema **out, oc_error *err)
         }
     }
     if ((n = oc_ymap_get(root, "count")) != NULL && !oc_ynode_is_null(n)) {
+        if (n->kind == OC_YMAP) {   /* {column: NAME, thousands: ","} */
+            static const char *const ckeys[] = {"column", "thousands", NULL};
+            const oc_ynode *th = oc_ymap_get(n, "thousands");
+            if ((st = oc_ycheck_keys(n, ckeys, path, err)) != OC_OK)
+                goto fail;
+            if (th) {
+                /* the delimiter is allowed: such counts come quoted ("1,282") */
+                if (th->kind != OC_YSCALAR || th->len != 1 || (th->str[0] >= '0' && th->str[0] <= '9') ||
+                    th->str[0] == '-') {
+                    st = oc_yerror(err, th, path, OC_ECONFIG, "thousands must be one character, not a digit");
+                    goto fail;
+                }
+                s->count_thousands = th->str[0];
+            }
+            if (!(n = oc_ymap_get(n, "column"))) {
+                st = oc_yerror(err, oc_ymap_get(root, "count"), path, OC_ECONFIG, "count needs column: NAME");
+                goto fail;
+            }
+        }
         if (n->kind != OC_YSCALAR) {
             st = oc_yerror(err, n, path, OC_ECONFIG, "count must name an input column or be null");
             goto fail;
@@ -1152,6 +1171,34 @@ static oc_status open_insert(sch_dim *dm, const sch_column *c, const oc_field *f
     return OC_OK;
 }
 
+/* A count, with thousands separators in groups of three if the schema
+ * names one ("1,282"; "12,34" is not a count).  0, or -1. */
+static int count_value(const schema *s, const oc_field *f, int64_t *v)
+{
+    char buf[32];
+    size_t i, n = 0, run = 0;
+    int sep = 0;
+    if (!s->count_thousands || !memchr(f->ptr, s->count_thousands, f->len))
+        return oc_parse_i64(f->ptr, f->len, v) == 0 ? 0 : -1;
+    for (i = 0; i < f->len; i++) {
+        char ch = f->ptr[i];
+        if (ch == s->count_thousands) {
+            if (run == 0 || (sep && run != 3) || (!sep && run > 3))
+                return -1;
+            sep = 1;
+            run = 0;
+            continue;
+        }
+        if (ch < '0' || ch > '9' || n + 1 >= sizeof buf)
+            return -1;
+        buf[n++] = ch;
+        run++;
+    }
+    if (run != 3)
+        return -1;
+    return oc_parse_i64(buf, n, v) == 0 ? 0 : -1;
+}
+
 oc_status schema_recode(schema *s, const oc_row *row, uint32_t *codes, uint64_t *weight,
                         sch_reason *reason, oc_error *err)
 {
@@ -1165,8 +1212,9 @@ oc_status schema_recode(schema *s, const oc_row *row, uint32_t *codes, uint64_t 
     if (s->count_field >= 0) {
         const oc_field *f = &row->fields[s->count_field];
         int64_t v;
-        if (oc_parse_i64(f->ptr, f->len, &v) != 0 || v < 0)
-            return reject(SCH_R_BAD_COUNT, reason, err, s->count_name, "invalid count", f);
+        if (count_value(s, f, &v) != 0 || v < 0)
+            return reject(SCH_R_BAD_COUNT, reason, err, s->count_name,
+                          f->len && f->ptr[0] == '<' ? "source-suppressed count (not a number)" : "invalid count", f);
         *weight = (uint64_t)v;
     }
     /* Validate every declared column, dimension or not, once. */

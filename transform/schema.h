@@ -107,6 +107,7 @@ typedef struct schema {
     uint64_t    skip;       /* lines above the header to drop */
     int         count_col;  /* column index of the count, or -1 */
     char       *count_name; /* owned */
+    char        count_thousands; /* thousands separator in counts ("1,282"), 0: none */
     int         count_field;/* input field of the count */
     size_t      ncols;
     sch_column *cols;       /* owned */
