@@ -371,7 +371,8 @@ static oc_status load_column(schema *s, sch_column *c, const oc_ynode *key, cons
                              oc_sha256 *sha, oc_error *err)
 {
     static const char *const keys[] = {"type", "min", "max", "missing", "tokens", "map",
-                                       "codelist", "max_codes", "field", "description", "format", NULL};
+                                       "codelist", "max_codes", "field", "description", "format",
+                                       "top_coded", NULL};
     const oc_ynode *type, *n;
     oc_status st;
     c->name = oc_strdup(key->str);
@@ -407,7 +408,7 @@ static oc_status load_column(schema *s, sch_column *c, const oc_ynode *key, cons
         c->field = (int)(f - 1);
     }
     if (c->type == SCH_DATE) {
-        static const char *const bad[] = {"map", "codelist", "max_codes", "min", "max", "tokens", NULL};
+        static const char *const bad[] = {"map", "codelist", "max_codes", "min", "max", "tokens", "top_coded", NULL};
         const char *fmt = "%Y-%m-%d", *p;
         size_t i;
         for (i = 0; bad[i]; i++)
@@ -449,6 +450,15 @@ static oc_status load_column(schema *s, sch_column *c, const oc_ynode *key, cons
             return st;
         if (c->min > c->max)
             return oc_yerror(err, v, s->path, OC_ECONFIG, "column '%s': min is greater than max", c->name);
+        c->top_coded = INT64_MAX;
+        if ((n = oc_ymap_get(v, "top_coded")) != NULL) {
+            /* the largest value stands for itself "and over" (NIBRS age 99) */
+            if ((st = oc_yint(n, s->path, &c->top_coded, err)) != OC_OK)
+                return st;
+            if (c->max != INT64_MAX && c->top_coded != c->max)
+                return oc_yerror(err, n, s->path, OC_ECONFIG, "column '%s': top_coded must equal max", c->name);
+            c->max = c->top_coded;
+        }
         if ((n = oc_ymap_get(v, "missing")) && (st = load_string_set(s, n, &c->missing, "missing", err)) != OC_OK)
             return st;
         if ((n = oc_ymap_get(v, "tokens")) != NULL) {
@@ -492,7 +502,7 @@ static oc_status load_column(schema *s, sch_column *c, const oc_ynode *key, cons
     }
     /* code column */
     {
-        static const char *const bad[] = {"min", "max", "missing", "tokens", NULL};
+        static const char *const bad[] = {"min", "max", "missing", "tokens", "top_coded", NULL};
         const oc_ynode *map = oc_ymap_get(v, "map"), *cl = oc_ymap_get(v, "codelist");
         size_t i;
         for (i = 0; bad[i]; i++)
@@ -565,6 +575,8 @@ static oc_status add_dim_code(sch_dim *d, const char *code, size_t len, const ch
     d->nlabels++;
     return OC_OK;
 }
+
+static uint32_t band_of(const sch_dim *d, int64_t v);
 
 static oc_status load_bands(schema *s, sch_dim *d, const sch_column *c, const oc_ynode *node,
                             oc_sha256 *sha, oc_error *err)
@@ -674,6 +686,15 @@ static oc_status load_bands(schema *s, sch_dim *d, const sch_column *c, const oc
             }
         }
     }
+    if (c->top_coded != INT64_MAX) {
+        uint32_t b = band_of(d, c->top_coded);
+        if (b == UINT32_MAX || d->hi[b] != INT64_MAX) {
+            st = oc_yerror(err, node, s->path, OC_ECONFIG,
+                           "column '%s' writes %lld for \"%lld and over\": the band holding it must be open-ended",
+                           c->name, (long long)c->top_coded, (long long)c->top_coded);
+            goto out;
+        }
+    }
     if (c->missing) {
         d->u_code = (uint32_t)dim_ncodes(d);
         st = add_dim_code(d, SCH_CODE_U, 2, "Unknown", err);
@@ -762,6 +783,10 @@ static oc_status load_dim(schema *s, sch_dim *d, const oc_ynode *key, const oc_y
             }
         return OC_OK;
     }
+    if (c->top_coded != INT64_MAX)
+        return oc_yerror(err, from, s->path, OC_ECONFIG,
+                         "column '%s' is top-coded (%lld means \"and over\"): its dimension needs bands", c->name,
+                         (long long)c->top_coded);
     d->kind = DIM_INT;
     d->open = 1;
     if (!(d->codes = oc_strmap_new()))

@@ -55,6 +55,7 @@ typedef struct sch_column {
     /* integer; date: the value is YYYYMMDD */
     int64_t     min, max;   /* INT64_MIN / INT64_MAX when not set */
     char       *date_fmt;   /* date: owned format (%Y %m %d %H %M %S %%, other bytes literal) */
+    int64_t     top_coded;  /* integer: this value means "this and over" (INT64_MAX: none) */
     oc_strmap  *missing;    /* tokens meaning "missing" (owned; may be NULL) */
     oc_strmap  *tokens;     /* special tokens -> index into token_vals (owned; may be NULL) */
     int64_t    *token_vals; /* owned */
