@@ -616,6 +616,30 @@ static int protected_table(const tbl *t)
     return !t->no_secondary && t->sp.totals && (t->sp.min_count > 0 || t->sp.group_dims);
 }
 
+/* dst's filter: a copy of src's. */
+static oc_status copy_where(cube_spec *dst, const cube_spec *src, oc_error *err)
+{
+    size_t j, k;
+    if (!src->nwhere)
+        return OC_OK;
+    if (!(dst->where = oc_calloc(src->nwhere, sizeof *dst->where)))
+        return oc_error_set(err, OC_ENOMEM, "out of memory");
+    for (j = 0; j < src->nwhere; j++) {
+        const cube_where *w = &src->where[j];
+        cube_where *d = &dst->where[j];
+        dst->nwhere = j + 1;   /* what is there is freed with the spec */
+        d->dim = w->dim;
+        if (!(d->codes = oc_calloc(w->ncodes ? w->ncodes : 1, sizeof *d->codes)))
+            return oc_error_set(err, OC_ENOMEM, "out of memory");
+        for (k = 0; k < w->ncodes; k++) {
+            if (!(d->codes[k] = oc_strdup(w->codes[k])))
+                return oc_error_set(err, OC_ENOMEM, "out of memory");
+            d->ncodes = k + 1;
+        }
+    }
+    return OC_OK;
+}
+
 /* Groups the protected tables of one dataset that keep the same records
  * and protect zeros alike; a group of two or more gets a joint table
  * spec (every dimension of its tables, the filter, totals).  Before the
@@ -623,6 +647,7 @@ static int protected_table(const tbl *t)
 static oc_status plan_links(pipe_t *p, oc_error *err)
 {
     size_t i, j, k;
+    oc_status st;
     for (i = 0; i < p->ntbl; i++)
         p->tbl[i].link = -1;
     p->link = oc_calloc(p->ntbl ? p->ntbl : 1, sizeof *p->link);
@@ -661,7 +686,7 @@ static oc_status plan_links(pipe_t *p, oc_error *err)
                 }
             }
         }
-        if (l->n < 2 || nby > CUBE_MAX_DIMS - 0 || nby == 0) {
+        if (l->n < 2 || nby == 0) {
             oc_free(l->tab);
             memset(l, 0, sizeof *l);
             continue;
@@ -672,24 +697,8 @@ static oc_status plan_links(pipe_t *p, oc_error *err)
         l->sp.protect_zeros = a->sp.protect_zeros;
         if (!(l->sp.id = oc_strdup("joint")))
             return oc_error_set(err, OC_ENOMEM, "out of memory");
-        if (a->sp.nwhere) {
-            l->sp.where = oc_calloc(a->sp.nwhere, sizeof *l->sp.where);
-            if (!l->sp.where)
-                return oc_error_set(err, OC_ENOMEM, "out of memory");
-            for (j = 0; j < a->sp.nwhere; j++) {
-                const cube_where *w = &a->sp.where[j];
-                l->sp.where[j].dim = w->dim;
-                l->sp.where[j].codes = oc_calloc(w->ncodes ? w->ncodes : 1, sizeof *w->codes);
-                if (!l->sp.where[j].codes)
-                    return oc_error_set(err, OC_ENOMEM, "out of memory");
-                l->sp.nwhere = j + 1;
-                for (k = 0; k < w->ncodes; k++) {
-                    if (!(l->sp.where[j].codes[k] = oc_strdup(w->codes[k])))
-                        return oc_error_set(err, OC_ENOMEM, "out of memory");
-                    l->sp.where[j].ncodes = k + 1;
-                }
-            }
-        }
+        if ((st = copy_where(&l->sp, &a->sp, err)) != OC_OK)
+            return st;
         for (j = 0; j < l->n; j++)
             p->tbl[l->tab[j]].link = (int)p->nlink;
         p->nlink++;

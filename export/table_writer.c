@@ -4,6 +4,8 @@
 #include <inttypes.h>
 #include <string.h>
 
+#include "protect.h"   /* protect_method_name */
+
 const char tabw_unprotected_note[] =
     "Secondary suppression has not been applied: totals and subtotals can reveal "
     "suppressed cells by subtraction.";
@@ -183,7 +185,7 @@ static size_t write_json(FILE *out, const oc_table *t, const tabw_options *opt)
     fprintf(out, "\"secondary\": %s, \"primary_cells\": %zu, \"secondary_cells\": %zu",
             t->secondary ? "true" : "false", count_status(t, CELL_PRIMARY), count_status(t, CELL_SECONDARY));
     if (t->secondary)
-        fprintf(out, ", \"method\": \"%s\"", t->method == SDC_HYPERCUBE ? "hypercube" : "gauss");
+        fprintf(out, ", \"method\": \"%s\"", protect_method_name(t->method));
     if (t->linked) {   /* protected together with these tables (ids: letters, digits, _-.) */
         const char *p;
         fputs(", \"linked\": [\"", out);

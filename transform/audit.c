@@ -37,6 +37,16 @@ void audit_opts_default(audit_opts *o, const oc_table *t)
     o->intervals = 1;
 }
 
+void audit_hc_need(const audit_opts *o, hc_need *n)
+{
+    n->nonempty = o->nonempty;
+    n->singletons = o->singletons;
+    n->upl = o->upl;
+    n->lpl = o->lpl;
+    n->upl_pct = o->upl_pct;
+    n->lpl_pct = o->lpl_pct;
+}
+
 void audit_result_fini(audit_result *r)
 {
     if (!r)
@@ -492,10 +502,11 @@ static double whi_of(const actx *a, size_t cell)
  * suppressed, and every relation holding one of them still adds up after
  * the change.  Then true table + t * move is a table the attacker cannot
  * rule out for every whole t from -ap to +am (ap, am: the room above the
- * lower bound of the cells that move down).  shown[cell]: 1 if one move
- * settles the cell against the general attacker, 2 if moreover each
- * singleton in that move is avoided by another such move (so no
- * singleton's unit can use it either). */
+ * lower bound of the cells that move down).  shown[cell]: 1 if the moves
+ * settle the cell against the general attacker (each direction by its
+ * best move), 2 if moreover, for each singleton in those two moves, the
+ * moves that leave it alone still do (so no singleton's unit can use them
+ * either). */
 static int move_ok(const actx *a, const hc_moves *mv, size_t k, int64_t *acc, unsigned char *seen, size_t *touched,
                    int64_t *ap, int64_t *am)
 {
@@ -534,15 +545,6 @@ static int move_ok(const actx *a, const hc_moves *mv, size_t k, int64_t *acc, un
     return ok && *ap >= 0 && *am >= 0;
 }
 
-static int move_has(const hc_moves *mv, size_t k, size_t cell)
-{
-    size_t g;
-    for (g = mv->off[k]; g < mv->off[k + 1]; g++)
-        if (mv->cell[g] == cell)
-            return 1;
-    return 0;
-}
-
 /* How far cell i moves up and down through one checked move that leaves
  * cell s (a singleton; SIZE_MAX: none) unchanged. */
 static void reach_avoiding(const actx *a, size_t i, size_t s, int64_t *up, int64_t *dn)
@@ -552,7 +554,7 @@ static void reach_avoiding(const actx *a, size_t i, size_t s, int64_t *up, int64
     for (e = a->moff[i]; e < a->moff[i + 1]; e++) {
         size_t k = a->mcell[e];
         int64_t u = a->msign[e] > 0 ? a->am[k] : a->ap[k], d = a->msign[e] > 0 ? a->ap[k] : a->am[k];
-        if (s != SIZE_MAX && move_has(a->mv, k, s))
+        if (s != SIZE_MAX && hc_move_holds(a->mv, k, s))
             continue;
         if (u > *up)
             *up = u;
@@ -609,14 +611,7 @@ static oc_status moves_settle(actx *a, const hc_moves *mv, const unsigned char *
         double v = (double)t->value[i], lb = a->o->nonempty && t->value[i] > 0 ? 1.0 : 0.0;
         int robust = 1;
         /* each direction by its best move: both are feasible tables */
-        for (e = a->moff[i]; e < a->moff[i + 1]; e++) {
-            k = a->mcell[e];
-            int64_t up = a->msign[e] > 0 ? a->am[k] : a->ap[k], dn = a->msign[e] > 0 ? a->ap[k] : a->am[k];
-            if (up > a->wup[i])
-                a->wup[i] = up;
-            if (dn > a->wdn[i])
-                a->wdn[i] = dn;
-        }
+        reach_avoiding(a, i, SIZE_MAX, &a->wup[i], &a->wdn[i]);
         if (a->moff[i] == a->moff[i + 1] ||
             judge(a, i, lb, v - (double)a->wdn[i], v + (double)a->wup[i]) != AUDIT_PASS)
             continue;
@@ -717,14 +712,8 @@ oc_status audit_table(const oc_table *t, const sdc_model *m, const audit_opts *o
     mvp = o->moves;
     if (!mvp && o->integer && t->ncells) {
         hc_need hn;
-        hc_stats hs;
-        hn.nonempty = o->nonempty;
-        hn.singletons = o->singletons;
-        hn.upl = o->upl;
-        hn.lpl = o->lpl;
-        hn.upl_pct = o->upl_pct;
-        hn.lpl_pct = o->lpl_pct;
-        if ((st = hc_certify(t, &hn, &own, &hs, err)) != OC_OK)
+        audit_hc_need(o, &hn);
+        if ((st = hc_certify(t, &hn, &own, err)) != OC_OK)
             goto out;
         mvp = &own;
     }

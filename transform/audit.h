@@ -36,6 +36,7 @@
 
 #include <stddef.h>
 
+#include "hypercube.h"
 #include "oc_error.h"
 #include "sdc_model.h"
 #include "table.h"
@@ -58,9 +59,12 @@ typedef struct audit_opts {
     int    intervals;    /* 1: exact intervals for every cell (reports); 0: verdicts
                           * only, most cells settled by feasible points, and lo/hi
                           * then only filled for the cells that needed them */
-    const struct hc_moves *moves;   /* verdicts only: integral moves (hypercube.h) that,
+    const hc_moves *moves;   /* verdicts only: integral moves (hypercube.h) that,
                                      * once checked, settle cells without an LP; or NULL */
 } audit_opts;
+
+/* What protection by moves (hypercube.h) must reach for this attacker. */
+void audit_hc_need(const audit_opts *o, hc_need *n);
 
 /* Defaults for a table: nonempty unless zeros are protected, integer and
  * singleton knowledge on, the table's protection levels (upl, lpl), exact

@@ -74,7 +74,6 @@ typedef struct hctx {
     size_t        *leaves[64], nleaves[64];
     size_t         ng;                    /* groups of dimensions */
     grp            g[64];
-    unsigned char *status;                /* t->status, or a copy (certify) */
     int            allow_new;             /* published cells may be suppressed */
     int            thorough;              /* branch and bound whatever the number of groups */
     /* cell -> moves holding it: entries are positions in mv->cell */
@@ -176,10 +175,24 @@ static int add_lattice(const hctx *h, const grp *g, size_t u, signed char sign, 
     }
 }
 
-/* Builds leg (l, b) of group g for the target's partial offset xoff: +1 on
- * unit l and its lattice, -1 on unit b and its (common cells cancel); with
- * b == NONE, +1 on l's lattice up to the totals.  0 if it does not fit or
- * misses the target. */
+/* Moves the target's entry (xoff, which must carry +1) to the front of
+ * the leg.  0 if the leg misses the target. */
+static int target_first(leg *lg, size_t xoff)
+{
+    size_t i;
+    signed char sg;
+    for (i = 0; i < lg->n && lg->off[i] != xoff; i++)
+        ;
+    if (i == lg->n || lg->sg[i] != 1)
+        return 0;
+    sg = lg->sg[0];
+    lg->off[i] = lg->off[0];
+    lg->sg[i] = sg;
+    lg->off[0] = xoff;
+    lg->sg[0] = 1;
+    return 1;
+}
+
 /* leg_build for a group of one dimension: the two chains up to the
  * common ancestor, the target's code first. */
 static int leg_chain(const hctx *h, const grp *g, size_t xoff, size_t l, size_t b, leg *lg)
@@ -209,18 +222,15 @@ static int leg_chain(const hctx *h, const grp *g, size_t xoff, size_t l, size_t 
             lg->off[lg->n] = x * st;
             lg->sg[lg->n++] = -1;
         }
-    for (x = 0; x < lg->n && lg->off[x] != xoff; x++)
-        ;
-    if (x == lg->n || lg->sg[x] != 1)
-        return 0;
-    lg->off[x] = lg->off[0];
-    lg->off[0] = xoff;   /* both signs are +1 */
-    return 1;
+    return target_first(lg, xoff);
 }
 
+/* Builds leg (l, b) of group g for the target's partial offset xoff: +1 on
+ * unit l and its lattice, -1 on unit b and its (common cells cancel); with
+ * b == NONE, +1 on l's lattice up to the totals.  0 if it does not fit or
+ * misses the target. */
 static int leg_build(const hctx *h, const grp *g, size_t xoff, size_t l, size_t b, leg *lg)
 {
-    size_t i;
     if (g->m == 1)
         return leg_chain(h, g, xoff, l, b, lg);
     lg->l = l;
@@ -228,15 +238,7 @@ static int leg_build(const hctx *h, const grp *g, size_t xoff, size_t l, size_t 
     lg->n = 0;
     if (!add_lattice(h, g, l, 1, lg) || (b != NONE && !add_lattice(h, g, b, -1, lg)))
         return 0;
-    for (i = 0; i < lg->n && lg->off[i] != xoff; i++)
-        ;
-    if (i == lg->n || lg->sg[i] != 1)
-        return 0;
-    lg->off[i] = lg->off[0];
-    lg->sg[i] = lg->sg[0];
-    lg->off[0] = xoff;
-    lg->sg[0] = 1;
-    return 1;
+    return target_first(lg, xoff);
 }
 
 /* The product of every leg but group skip's: cell offsets and signs.
@@ -305,7 +307,7 @@ static score eval(hctx *h, const leg *cand, size_t n, int64_t need_up, int64_t n
         for (i = 0; i < n; i++) {
             size_t cell = base + h->roff[i];
             int64_t v = (int64_t)t->value[cell], room = v - lb_of(h, cell);
-            if (h->status[cell] == CELL_PUBLISHED) {
+            if (h->t->status[cell] == CELL_PUBLISHED) {
                 if (v == 0 || !h->allow_new) {
                     if (++s.pen > best.pen)
                         return s;
@@ -429,13 +431,34 @@ static oc_status grow(hctx *h, size_t ncells, oc_error *err)
     return OC_OK;
 }
 
+/* Links move k's entries into the per-cell lists and stores how far it
+ * can go either way. */
+static void link_move(hctx *h, size_t k)
+{
+    const hc_moves *mv = h->mv;
+    int64_t ap = INT64_MAX, am = INT64_MAX;
+    size_t i;
+    for (i = mv->off[k]; i < mv->off[k + 1]; i++) {
+        size_t cell = mv->cell[i];
+        int64_t room = (int64_t)h->t->value[cell] - lb_of(h, cell);
+        h->next[i] = h->head[cell];
+        h->head[cell] = i;
+        h->emove[i] = k;
+        if (mv->sign[i] > 0 && room < ap)
+            ap = room;
+        if (mv->sign[i] < 0 && room < am)
+            am = room;
+    }
+    h->amp_p[k] = ap;
+    h->amp_m[k] = am;
+}
+
 /* Records the move of legs (all of its cells usable), suppressing its
  * published cells. */
 static oc_status record(hctx *h, const leg *legs, oc_error *err)
 {
     hc_moves *mv = h->mv;
     size_t n = rest_of(h, legs, 0), k, i, at;
-    int64_t ap = INT64_MAX, am = INT64_MAX;
     oc_status st;
     if ((st = grow(h, n * legs[0].n, err)) != OC_OK)
         return st;
@@ -443,28 +466,17 @@ static oc_status record(hctx *h, const leg *legs, oc_error *err)
     for (k = 0; k < legs[0].n; k++)
         for (i = 0; i < n; i++) {
             size_t cell = legs[0].off[k] + h->roff[i];
-            signed char sg = (signed char)(legs[0].sg[k] * h->rsg[i]);
-            int64_t room = (int64_t)h->t->value[cell] - lb_of(h, cell);
-            if (h->status[cell] == CELL_PUBLISHED)
-                h->status[cell] = CELL_SECONDARY;
+            if (h->t->status[cell] == CELL_PUBLISHED)
+                h->t->status[cell] = CELL_SECONDARY;
             mv->cell[at] = cell;
-            mv->sign[at] = sg;
-            h->next[at] = h->head[cell];
-            h->head[cell] = at;
-            h->emove[at] = mv->n;
-            at++;
-            if (sg > 0 && room < ap)
-                ap = room;
-            if (sg < 0 && room < am)
-                am = room;
+            mv->sign[at++] = (signed char)(legs[0].sg[k] * h->rsg[i]);
         }
-    h->amp_p[mv->n] = ap;
-    h->amp_m[mv->n] = am;
-    mv->off[++mv->n] = at;
+    mv->off[mv->n + 1] = at;
+    link_move(h, mv->n++);
     return OC_OK;
 }
 
-static int move_holds(const hc_moves *mv, size_t k, size_t cell)
+int hc_move_holds(const hc_moves *mv, size_t k, size_t cell)
 {
     size_t i;
     for (i = mv->off[k]; i < mv->off[k + 1]; i++)
@@ -475,7 +487,7 @@ static int move_holds(const hc_moves *mv, size_t k, size_t cell)
 
 static int singleton(const hctx *h, size_t cell)
 {
-    return h->t->value[cell] == 1 && h->status[cell] != CELL_PUBLISHED && interior(h, cell);
+    return h->t->value[cell] == 1 && h->t->status[cell] != CELL_PUBLISHED && interior(h, cell);
 }
 
 /* Does cell q cover cell s (s's code under q's along every dimension)? */
@@ -498,7 +510,7 @@ static void reach(const hctx *h, size_t q, size_t s, int64_t nu, int64_t ndn, in
     for (e = h->head[q]; e != NONE && !reaches(*up, *dn, nu, ndn); e = h->next[e]) {
         size_t k = h->emove[e];
         int64_t u, d;
-        if (h->dead[k] || move_holds(mv, k, s))
+        if (h->dead[k] || hc_move_holds(mv, k, s))
             continue;
         u = mv->sign[e] > 0 ? h->amp_m[k] : h->amp_p[k];
         d = mv->sign[e] > 0 ? h->amp_p[k] : h->amp_m[k];
@@ -585,7 +597,7 @@ static void shortlist(hctx *h, size_t q, size_t gi, size_t xoff, int on)
         double key;
         if (g->uoff[u] == xoff)
             continue;
-        if (h->status[cell] != CELL_PUBLISHED)
+        if (h->t->status[cell] != CELL_PUBLISHED)
             key = 0;
         else if (h->t->value[cell] == 0)
             continue;
@@ -662,7 +674,7 @@ static void bb(bbs *b, size_t depth, score s, int64_t ap, int64_t am)
                     v = (int64_t)h->t->value[cell];
                     room = v - lb_of(h, cell);
                     b->budget -= b->budget > 0;
-                    if (h->status[cell] == CELL_PUBLISHED) {
+                    if (h->t->status[cell] == CELL_PUBLISHED) {
                         if (v == 0 || !h->allow_new)
                             t.pen++;
                         else
@@ -711,7 +723,7 @@ static oc_status exhaust(hctx *h, size_t q, leg *legs, const size_t *x, const si
     memcpy(b->best_legs, legs, ng * sizeof *legs);
     b->budget = BB_CELLS;
     /* the target itself */
-    if (h->status[q] == CELL_PUBLISHED)
+    if (h->t->status[q] == CELL_PUBLISHED)
         s0.cost += (double)h->t->value[q] + CELL_COST;
     ap = (int64_t)h->t->value[q] - lb_of(h, q);
     b->off[0][0] = q;
@@ -739,28 +751,14 @@ static int search(hctx *h, size_t q, int64_t nu, int64_t ndn, oc_status *st, oc_
         x[d] = pos_of(h, q, d);
     for (gi = 0; gi < h->ng; gi++) {
         const grp *g = &h->g[gi];
-        size_t k;
+        size_t k, u;
         xoff[gi] = 0;
         for (k = 0; k < g->m; k++)
             xoff[gi] += x[g->dim[k]] * h->stride[g->dim[k]];
-        h->g[gi].xunit = NONE;
-        if (h->g[gi].m == 1 && h->leaf[g->dim[0]][x[g->dim[0]]]) {
-            size_t u;   /* leaves[] is in code order: bisect */
-            size_t lo = 0, hi = h->nleaves[g->dim[0]];
-            while (lo < hi) {
-                u = (lo + hi) / 2;
-                if (h->leaves[g->dim[0]][u] < x[g->dim[0]])
-                    lo = u + 1;
-                else
-                    hi = u;
-            }
-            h->g[gi].xunit = lo;
-        } else if (h->g[gi].m > 1) {
-            size_t u;
-            for (u = 0; u < g->nunits && h->g[gi].xunit == NONE; u++)
-                if (g->uoff[u] == xoff[gi])
-                    h->g[gi].xunit = u;
-        }
+        h->g[gi].xunit = NONE;   /* the target's codes as a unit, if they are one */
+        for (u = 0; u < g->nunits && h->g[gi].xunit == NONE; u++)
+            if (g->uoff[u] == xoff[gi])
+                h->g[gi].xunit = u;
         legs[gi].n = 1;          /* placeholder: the target's codes only */
         legs[gi].off[0] = xoff[gi];
         legs[gi].sg[0] = 1;
@@ -987,46 +985,27 @@ static void ctx_fini(hctx *h)
 /* Moves already in mv (from an earlier call) are linked in. */
 static oc_status link_existing(hctx *h, oc_error *err)
 {
-    hc_moves *mv = h->mv;
-    size_t k, i;
+    size_t k;
     oc_status st;
-    if (mv->n == 0)
+    if (h->mv->n == 0)
         return OC_OK;
-    if ((st = grow(h, 0, err)) != OC_OK)
+    if ((st = grow(h, 0, err)) != OC_OK)   /* room for what is there */
         return st;
-    if (h->acap < mv->n || h->ncap < mv->off[mv->n])
-        return oc_error_set(err, OC_ENOMEM, "out of memory");
-    for (k = 0; k < mv->n; k++) {
-        int64_t ap = INT64_MAX, am = INT64_MAX;
-        for (i = mv->off[k]; i < mv->off[k + 1]; i++) {
-            size_t cell = mv->cell[i];
-            int64_t room = (int64_t)h->t->value[cell] - lb_of(h, cell);
-            h->next[i] = h->head[cell];
-            h->head[cell] = i;
-            h->emove[i] = k;
-            if (mv->sign[i] > 0 && room < ap)
-                ap = room;
-            if (mv->sign[i] < 0 && room < am)
-                am = room;
-        }
-        h->amp_p[k] = ap;
-        h->amp_m[k] = am;
-    }
+    for (k = 0; k < h->mv->n; k++)
+        link_move(h, k);
     return OC_OK;
 }
 
-/* Shows cell q, searching at most three moves. */
-static oc_status settle_cell(hctx *h, size_t q, hc_stats *stats, oc_error *err)
+/* Shows cell q, searching at most three moves; *ok says whether it is
+ * shown in the end (a cell no move can show is left to the audit). */
+static oc_status settle_cell(hctx *h, size_t q, int *ok, oc_error *err)
 {
-    int tries;
+    int tries, r = 1;
     int64_t up, dn, nu, ndn;
     oc_status st = OC_OK;
     need_of(h, q, &nu, &ndn);
-    for (tries = 0; tries < 3; tries++) {
-        int r = shown(h, q, &up, &dn);
+    for (tries = 0; tries < 3 && (r = shown(h, q, &up, &dn)) != 0; tries++) {
         int64_t su = nu, sd = ndn;
-        if (r == 0)
-            return OC_OK;
         if (r == 1) {
             h->stamp++;   /* nothing forbidden */
             /* a direction the moves already reach needs no new move */
@@ -1035,16 +1014,13 @@ static oc_status settle_cell(hctx *h, size_t q, hc_stats *stats, oc_error *err)
             if (ndn > 0 && dn >= ndn)
                 sd = 0;
         }
-        stats->searched++;
         if (!search(h, q, su, sd, &st, err)) {
             if (st != OC_OK)
                 return st;
             break;
         }
-        stats->moves++;
     }
-    if (shown(h, q, &up, &dn) != 0)
-        stats->unprotected++;
+    *ok = r == 0 || shown(h, q, &up, &dn) == 0;
     return OC_OK;
 }
 
@@ -1064,7 +1040,7 @@ static int larger_first(const void *pa, const void *pb)
  * die, every cell they held must still be shown (new moves may only use
  * suppressed cells), else the secondary is restored.  pinned[]: cells that
  * stay suppressed. */
-static oc_status prune(hctx *h, const unsigned char *pinned, hc_stats *stats, oc_error *err)
+static oc_status prune(hctx *h, const unsigned char *pinned, oc_error *err)
 {
     oc_table *t = h->t;
     size_t *order = NULL, n = 0, i, *killed = NULL, kcap = 0;
@@ -1118,11 +1094,8 @@ static oc_status prune(hctx *h, const unsigned char *pinned, hc_stats *stats, oc
                 q = h->mv->cell[e];
                 if (t->status[q] == CELL_PUBLISHED)
                     continue;
-                if ((st = settle_cell(h, q, stats, err)) != OC_OK)
+                if ((st = settle_cell(h, q, &ok, err)) != OC_OK)
                     goto out;
-                ok = shown(h, q, &up, &dn) == 0;
-                if (!ok)
-                    stats->unprotected--;   /* settle_cell counted it; the secondary comes back */
             }
         if (!ok) {
             t->status[sc] = CELL_SECONDARY;
@@ -1138,27 +1111,26 @@ out:
 }
 
 oc_status hc_protect(oc_table *t, const hc_need *nd, const size_t *extra, size_t n_extra, int thorough,
-                     hc_moves *mv, hc_stats *stats, oc_error *err)
+                     hc_moves *mv, oc_error *err)
 {
     hctx h;
     size_t c, i;
     unsigned char *pinned = NULL;
+    int ok;   /* a cell left unshown goes to the audit */
     oc_status st;
-    memset(stats, 0, sizeof *stats);
     if ((st = ctx_init(&h, t, nd, mv, err)) != OC_OK)
         goto out;
-    h.status = t->status;
     h.allow_new = 1;
     h.thorough = thorough;
     if ((st = link_existing(&h, err)) != OC_OK)
         goto out;
     for (c = 0; c < t->ncells; c++)
-        if (t->status[c] == CELL_PRIMARY && (st = settle_cell(&h, c, stats, err)) != OC_OK)
+        if (t->status[c] == CELL_PRIMARY && (st = settle_cell(&h, c, &ok, err)) != OC_OK)
             goto out;
     for (i = 0; i < n_extra; i++) {
         if (t->status[extra[i]] == CELL_PUBLISHED)
             t->status[extra[i]] = CELL_SECONDARY;
-        if ((st = settle_cell(&h, extra[i], stats, err)) != OC_OK)
+        if ((st = settle_cell(&h, extra[i], &ok, err)) != OC_OK)
             goto out;
     }
     if (!(pinned = oc_calloc(t->ncells ? t->ncells : 1, 1))) {
@@ -1167,23 +1139,22 @@ oc_status hc_protect(oc_table *t, const hc_need *nd, const size_t *extra, size_t
     }
     for (i = 0; i < n_extra; i++)
         pinned[extra[i]] = 1;
-    st = prune(&h, pinned, stats, err);
+    st = prune(&h, pinned, err);
 out:
     oc_free(pinned);
     ctx_fini(&h);
     return st;
 }
 
-oc_status hc_certify(const oc_table *t, const hc_need *nd, hc_moves *mv, hc_stats *stats, oc_error *err)
+oc_status hc_certify(const oc_table *t, const hc_need *nd, hc_moves *mv, oc_error *err)
 {
     hctx h;
     size_t c;
+    int ok;   /* a cell left unshown goes to the LPs */
     oc_status st;
-    memset(stats, 0, sizeof *stats);
     /* the table is only read: no cell is published or suppressed here */
     if ((st = ctx_init(&h, (oc_table *)(uintptr_t)t, nd, mv, err)) != OC_OK)
         goto out;
-    h.status = t->status;
     h.allow_new = 0;
     /* exhaustive among suppressed cells, so it finds what hc_protect's
      * search found; on large tables (where hc_protect does not use it
@@ -1192,7 +1163,7 @@ oc_status hc_certify(const oc_table *t, const hc_need *nd, hc_moves *mv, hc_stat
     if ((st = link_existing(&h, err)) != OC_OK)
         goto out;
     for (c = 0; c < t->ncells; c++)
-        if (t->status[c] != CELL_PUBLISHED && t->status[c] != CELL_FREE && (st = settle_cell(&h, c, stats, err)) != OC_OK)
+        if (t->status[c] != CELL_PUBLISHED && t->status[c] != CELL_FREE && (st = settle_cell(&h, c, &ok, err)) != OC_OK)
             goto out;
 out:
     ctx_fini(&h);

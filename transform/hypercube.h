@@ -63,21 +63,18 @@ typedef struct hc_need {
     double upl, lpl, upl_pct, lpl_pct;   /* primary cells' protection levels */
 } hc_need;
 
-typedef struct hc_stats {
-    size_t searched;    /* cells that needed a new move */
-    size_t moves;       /* moves recorded */
-    size_t unprotected; /* cells no move could protect (left to the audit) */
-} hc_stats;
-
 /* Protects every CELL_PRIMARY cell and every cell in extra[] (n_extra may
  * be 0) with moves, suppressing (CELL_SECONDARY) the cells they change.
  * Appends the moves to mv.  thorough: branch and bound for every search
  * (by default only for tables of up to three groups of dimensions). */
 OC_NODISCARD oc_status hc_protect(oc_table *t, const hc_need *nd, const size_t *extra, size_t n_extra, int thorough,
-                                  hc_moves *mv, hc_stats *stats, oc_error *err);
+                                  hc_moves *mv, oc_error *err);
 
 /* For every suppressed cell not yet shown by mv, looks for a move made of
  * suppressed cells only and appends it to mv.  The table is unchanged. */
-OC_NODISCARD oc_status hc_certify(const oc_table *t, const hc_need *nd, hc_moves *mv, hc_stats *stats, oc_error *err);
+OC_NODISCARD oc_status hc_certify(const oc_table *t, const hc_need *nd, hc_moves *mv, oc_error *err);
+
+/* Does move k of mv change cell? */
+int hc_move_holds(const hc_moves *mv, size_t k, size_t cell);
 
 #endif

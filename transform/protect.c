@@ -220,16 +220,6 @@ static int box_repair(const oc_table *t, unsigned char *const *leaf, size_t cell
     return best >= 0;
 }
 
-static void need_from(const audit_opts *o, hc_need *n)
-{
-    n->nonempty = o->nonempty;
-    n->singletons = o->singletons;
-    n->upl = o->upl;
-    n->lpl = o->lpl;
-    n->upl_pct = o->upl_pct;
-    n->lpl_pct = o->lpl_pct;
-}
-
 int protect_method_parse(const char *name)
 {
     if (!strcmp(name, "auto"))
@@ -316,7 +306,6 @@ static oc_status both_searches(oc_table *t, const hc_need *hn, hc_moves *mv, int
 {
     unsigned char *s0 = oc_malloc(t->ncells ? t->ncells : 1), *s1 = oc_malloc(t->ncells ? t->ncells : 1);
     hc_moves mv2;
-    hc_stats hs;
     size_t c, n1 = 0, n2 = 0;
     oc_status st;
     hc_moves_init(&mv2);
@@ -325,11 +314,11 @@ static oc_status both_searches(oc_table *t, const hc_need *hn, hc_moves *mv, int
         goto out;
     }
     memcpy(s0, t->status, t->ncells);
-    if ((st = hc_protect(t, hn, NULL, 0, 0, mv, &hs, err)) != OC_OK)
+    if ((st = hc_protect(t, hn, NULL, 0, 0, mv, err)) != OC_OK)
         goto out;
     memcpy(s1, t->status, t->ncells);
     memcpy(t->status, s0, t->ncells);
-    if ((st = hc_protect(t, hn, NULL, 0, 1, &mv2, &hs, err)) != OC_OK)
+    if ((st = hc_protect(t, hn, NULL, 0, 1, &mv2, err)) != OC_OK)
         goto out;
     for (c = 0; c < t->ncells; c++) {
         n1 += s1[c] != CELL_PUBLISHED;
@@ -359,7 +348,6 @@ static oc_status protect_moves(oc_table *t, const sdc_model *m, const audit_opts
 {
     hc_moves mv;
     hc_need hn;
-    hc_stats hs;
     audit_opts o = *o0;
     audit_result res;
     size_t *extra = NULL, nextra = 0, round, i;
@@ -368,7 +356,7 @@ static oc_status protect_moves(oc_table *t, const sdc_model *m, const audit_opts
     int thorough = 0;
     hc_moves_init(&mv);
     memset(&res, 0, sizeof res);
-    need_from(&o, &hn);
+    audit_hc_need(&o, &hn);
     extra = oc_malloc((t->ncells ? t->ncells : 1) * sizeof *extra);
     if (!extra)
         return oc_error_set(err, OC_ENOMEM, "out of memory");
@@ -378,7 +366,7 @@ static oc_status protect_moves(oc_table *t, const sdc_model *m, const audit_opts
         if (round == 0 && t->ndims == 4 && t->ncells <= PORTFOLIO_CELLS)
             st = both_searches(t, &hn, &mv, &thorough, err);
         else
-            st = hc_protect(t, &hn, extra, nextra, thorough, &mv, &hs, err);
+            st = hc_protect(t, &hn, extra, nextra, thorough, &mv, err);
         if (st != OC_OK)
             goto out;
         t->secondary = 1;
@@ -426,7 +414,6 @@ oc_status protect_table(oc_table *t, int secondary, protect_report *rep, oc_erro
     double t0;
     hc_moves mv;
     hc_need hn;
-    hc_stats hs;
     int auto_ = 0;
 
     hc_moves_init(&mv);
@@ -449,7 +436,7 @@ oc_status protect_table(oc_table *t, int secondary, protect_report *rep, oc_erro
     }
     audit_opts_default(&o, t);
     o.intervals = 0;   /* verdicts are enough here */
-    need_from(&o, &hn);
+    audit_hc_need(&o, &hn);
     if (method_of(t) == SDC_HYPERCUBE) {
         for (c = 0; c < t->ncells; c++)
             if (t->status[c] == CELL_SECONDARY)
@@ -472,7 +459,7 @@ oc_status protect_table(oc_table *t, int secondary, protect_report *rep, oc_erro
         rep->secs_suppress += now() - t0;
         t0 = now();
         hc_moves_fini(&mv);
-        st = hc_certify(t, &hn, &mv, &hs, err);
+        st = hc_certify(t, &hn, &mv, err);
         rep->secs_audit += now() - t0;
         if (st != OC_OK || (st = audit_round(t, m, &o, &mv, &res, rep, err)) != OC_OK)
             goto out;

@@ -1096,7 +1096,7 @@ static uint32_t band_of(const sch_dim *d, int64_t v)
 }
 
 /* The code text of the record's value for an integer or date dimension. */
-static size_t int_text(const sch_dim *dm, const sch_column *c, char *num)
+static size_t value_text(const sch_dim *dm, const sch_column *c, char *num)
 {
     long long v = (long long)c->cur_val;
     if (c->cur_missing) {
@@ -1171,7 +1171,7 @@ static int open_lookup(const sch_dim *dm, const sch_column *c, const oc_field *f
         *idx = dm->int_idx[(uint64_t)c->cur_val - (uint64_t)dm->int_lo];   /* in range: min/max checked */
         return *idx != UINT32_MAX;
     }
-    n = int_text(dm, c, num);
+    n = value_text(dm, c, num);
     return oc_strmap_get_padded(dm->codes, num, n, idx);
 }
 
@@ -1183,7 +1183,7 @@ static oc_status open_insert(sch_dim *dm, const sch_column *c, const oc_field *f
     size_t n = f->len;
     int existed;
     if (dm->kind == DIM_INT || dm->kind == DIM_DATE) {
-        n = int_text(dm, c, num);
+        n = value_text(dm, c, num);
         k = num;
     }
     *idx = (uint32_t)oc_strmap_count(dm->codes);

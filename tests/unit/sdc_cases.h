@@ -95,16 +95,25 @@ static inline void sc_random_inner(uint64_t *v, size_t n)
     }
 }
 
+/* A random table of nd dimensions (sc_random_inner counts). */
+static inline oc_table *sc_random_nd(size_t nd, const size_t *n, int64_t min_count)
+{
+    size_t i, cells = 1;
+    uint64_t *v;
+    oc_table *t;
+    for (i = 0; i < nd; i++)
+        cells *= n[i];
+    v = oc_malloc(cells * sizeof *v);
+    sc_random_inner(v, cells);
+    t = sc_table(nd, n, v, min_count);
+    oc_free(v);
+    return t;
+}
+
 /* A random 2-D or 3-D table: shape {n0, n1, n2}, n2 == 0 for 2-D. */
 static inline oc_table *sc_random_table(const size_t shape[3], int64_t min_count)
 {
-    size_t nd = shape[2] ? 3 : 2, n = shape[0] * shape[1] * (shape[2] ? shape[2] : 1);
-    uint64_t *v = oc_malloc(n * sizeof *v);
-    oc_table *t;
-    sc_random_inner(v, n);
-    t = sc_table(nd, shape, v, min_count);
-    oc_free(v);
-    return t;
+    return sc_random_nd(shape[2] ? 3 : 2, shape, min_count);
 }
 
 #endif
