@@ -65,6 +65,7 @@ typedef struct link {
     cube_spec sp;        /* the joint table: every dimension of the tables */
     cube     *cb;
     oc_table *t;
+    int       apart;     /* more dimensions than a table may have: protected one by one */
 } link_t;
 
 typedef struct pipe {
@@ -679,16 +680,23 @@ static oc_status plan_links(pipe_t *p, oc_error *err)
                 size_t m;
                 for (m = 0; m < nby && l->sp.by[m] != sp->by[k]; m++)
                     ;
-                if (m == nby) {
-                    if (nby == CUBE_MAX_DIMS)
-                        break;
+                if (m < nby)
+                    continue;
+                if (nby == CUBE_MAX_DIMS)
+                    l->apart = 1;
+                else
                     l->sp.by[nby++] = sp->by[k];
-                }
             }
         }
         if (l->n < 2 || nby == 0) {
             oc_free(l->tab);
             memset(l, 0, sizeof *l);
+            continue;
+        }
+        if (l->apart) {   /* no joint cube; the tables keep their link for the warning */
+            for (j = 0; j < l->n; j++)
+                p->tbl[l->tab[j]].link = (int)p->nlink;
+            p->nlink++;
             continue;
         }
         l->sp.nby = nby;
@@ -772,7 +780,7 @@ int cmd_run(int argc, char **argv)
         goto done;
     }
     for (i = 0; i < p.nlink; i++)
-        if (cube_new(p.ds[p.link[i].ds].s, &p.link[i].sp, &p.link[i].cb, &err) != OC_OK) {
+        if (!p.link[i].apart && cube_new(p.ds[p.link[i].ds].s, &p.link[i].sp, &p.link[i].cb, &err) != OC_OK) {
             oc_error_at(&err, argv[optind], 0, 0);
             rc = cli_fail(&err);
             goto done;
@@ -802,7 +810,7 @@ int cmd_run(int argc, char **argv)
             if (p.tbl[k].ds == (int)i)
                 cubes[n++] = p.tbl[k].cb;
         for (k = 0; k < p.nlink; k++)
-            if (p.link[k].ds == (int)i)
+            if (p.link[k].ds == (int)i && p.link[k].cb)
                 cubes[n++] = p.link[k].cb;
         st = pass_run(p.ds[i].s, cubes, n, p.ds[i].in, p.ds[i].ninputs,
                       PASS_HASH | ((!quiet && isatty(STDERR_FILENO)) ? PASS_PROGRESS : 0), &pol, &p.ds[i].res, &err);
@@ -868,15 +876,16 @@ int cmd_run(int argc, char **argv)
         }
         for (k = 0; k < l->n; k++)
             tabs[k] = p.tbl[l->tab[k]].t;
-        st = cube_build(l->cb, &acct, &l->t, &err);
+        st = l->apart ? OC_EDATA : cube_build(l->cb, &acct, &l->t, &err);
         if ((st == OC_OK && l->t->ncells > LINK_MAX_CELLS) || st == OC_EDATA) {
             /* too large to protect as one: one by one, and say so */
             fprintf(stderr, "ocstat: warning: tables");
             for (k = 0; k < l->n; k++)
                 fprintf(stderr, "%s %s", k ? "," : "", tabs[k]->id);
-            fprintf(stderr, " share records, but their joint table is too large (more than %u cells): "
-                            "each is protected on its own, and differences between them are not checked\n",
-                    LINK_MAX_CELLS);
+            fprintf(stderr, " share records, but their joint table is too large (more than %u cells or %d "
+                            "dimensions): each is protected on its own, and differences between them are not "
+                            "checked\n",
+                    LINK_MAX_CELLS, CUBE_MAX_DIMS);
             oc_error_clear(&err);
             st = OC_OK;
             for (k = 0; k < l->n && st == OC_OK; k++)
