@@ -91,7 +91,8 @@ static oc_status on_row(void *vc, const oc_row *row, oc_error *err)
     struct ctx *c = vc;
     uint64_t w;
     sch_reason why;
-    size_t i;
+    size_t i, k, n;
+    const uint32_t *codes;
     oc_status st;
     if (!c->bound && c->s->header) {
         c->bound = 1;
@@ -118,20 +119,21 @@ static oc_status on_row(void *vc, const oc_row *row, oc_error *err)
     }
     if (c->rerr.code != OC_OK)          /* cleared only after a reject: it is large */
         oc_error_clear(&c->rerr);
-    st = schema_recode(c->s, row, c->codes, &w, &why, &c->rerr);
+    st = schema_recode(c->s, row, &codes, &n, &w, &why, &c->rerr);
     if (st == OC_EDATA)
         return on_reject(c, row, why, &c->rerr, err);
     if (st != OC_OK) {
         *err = c->rerr;
         return st;
     }
-    for (i = 0; i < c->ncubes; i++) {
-        st = cube_add(c->cubes[i], c->codes, w, err);
-        if (st != OC_OK) {
-            oc_error_at(err, c->in->path, row->line, 0);
-            return st;
+    for (k = 0; k < n; k++, codes += c->s->ndims)
+        for (i = 0; i < c->ncubes; i++) {
+            st = cube_add(c->cubes[i], codes, w, err);
+            if (st != OC_OK) {
+                oc_error_at(err, c->in->path, row->line, 0);
+                return st;
+            }
         }
-    }
     return OC_OK;
 }
 

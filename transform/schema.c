@@ -35,6 +35,7 @@ const char *schema_reason_name(sch_reason r)
     case SCH_R_NOT_HIERARCHY:  return "not_in_hierarchy";
     case SCH_R_TOO_MANY_CODES: return "too_many_codes";
     case SCH_R_BAD_DATE:       return "invalid_date";
+    case SCH_R_NO_MATCH:       return "no_match";
     case SCH_R_COUNT_:         break;
     }
     return "unknown";
@@ -96,7 +97,25 @@ static void free_column(sch_column *c)
         for (i = 0; i < n; i++)
             oc_free(c->labels[i]);
     oc_free(c->labels);
+    oc_free(c->rank);
+    oc_free(c->src_name);
     oc_strmap_free(c->codes);
+}
+
+static void free_lookup(sch_lookup *L)
+{
+    size_t i;
+    oc_free(L->id);
+    oc_free(L->path);
+    oc_free(L->key);
+    oc_free(L->on);
+    oc_free(L->rank_name);
+    oc_free(L->encoding);
+    oc_free(L->rank_path);
+    for (i = 0; i < L->nkeep; i++)
+        oc_free(L->keep[i]);
+    oc_free(L->keep);
+    lk_free(L->tab);
 }
 
 static void free_dim(sch_dim *d, const schema *s)
@@ -126,6 +145,11 @@ void schema_free(schema *s)
         free_dim(&s->dims[i], s);
     for (i = 0; i < s->ncols; i++)
         free_column(&s->cols[i]);
+    for (i = 0; i < s->nlookups; i++)
+        free_lookup(&s->lookups[i]);
+    oc_free(s->lookups);
+    oc_free(s->out);
+    oc_free(s->combo);
     oc_free(s->dims);
     oc_free(s->cols);
     oc_free(s->path);
@@ -287,7 +311,7 @@ static oc_status load_code_list(schema *s, sch_column *c, const oc_ynode *node, 
 {
     table_file t;
     char *path = NULL;
-    int from, to, code, label;
+    int from, to, code, label, rank;
     size_t r;
     oc_status st = read_named_file(s, node, "codelist", &t, &path, sha, err);
     if (st != OC_OK)
@@ -296,6 +320,7 @@ static oc_status load_code_list(schema *s, sch_column *c, const oc_ynode *node, 
     to = head_index(&t, "to");
     code = head_index(&t, "code");
     label = head_index(&t, "label");
+    rank = head_index(&t, "rank");
     if (from < 0 || to < 0) {
         if (code < 0) {
             oc_error_at(err, path, 1, 0);
@@ -319,6 +344,15 @@ static oc_status load_code_list(schema *s, sch_column *c, const oc_ynode *node, 
             }
             c->labels = nl;
             c->labels[idx] = NULL;
+            if (rank >= 0) {
+                uint32_t *nr = oc_realloc(c->rank, (idx + 1) * sizeof *nr);
+                if (!nr) {
+                    st = nomem(err);
+                    goto out;
+                }
+                c->rank = nr;
+                c->rank[idx] = UINT32_MAX;
+            }
             if (oc_strmap_put(c->codes, v, strlen(v), idx, NULL) != OC_OK) {
                 st = nomem(err);
                 goto out;
@@ -327,6 +361,21 @@ static oc_status load_code_list(schema *s, sch_column *c, const oc_ynode *node, 
                 st = nomem(err);
                 goto out;
             }
+        }
+        if (rank >= 0) {   /* a code's rank (principal matches): one per code */
+            int64_t rk;
+            if (oc_parse_i64(t.cells[r][rank], strlen(t.cells[r][rank]), &rk) != 0 || rk < 0 ||
+                rk >= UINT32_MAX) {
+                oc_error_at(err, path, t.lines[r], 0);
+                st = oc_error_set(err, OC_ECONFIG, "rank must be a whole number >= 0, not '%s'", t.cells[r][rank]);
+                goto out;
+            }
+            if (c->rank[idx] != UINT32_MAX && c->rank[idx] != (uint32_t)rk) {
+                oc_error_at(err, path, t.lines[r], 0);
+                st = oc_error_set(err, OC_ECONFIG, "code '%s' is given two different ranks", v);
+                goto out;
+            }
+            c->rank[idx] = (uint32_t)rk;
         }
         if (oc_strmap_put(c->map, f, strlen(f), idx, &existed) != OC_OK) {
             st = nomem(err);
@@ -372,11 +421,12 @@ static oc_status load_column(schema *s, sch_column *c, const oc_ynode *key, cons
 {
     static const char *const keys[] = {"type", "min", "max", "missing", "tokens", "map",
                                        "codelist", "max_codes", "field", "description", "format",
-                                       "top_coded", NULL};
+                                       "top_coded", "lookup", "column", NULL};
     const oc_ynode *type, *n;
     oc_status st;
     c->name = oc_strdup(key->str);
     c->field = -1;
+    c->lookup = -1;
     c->min = INT64_MIN;
     c->max = INT64_MAX;
     if (!c->name)
@@ -385,6 +435,26 @@ static oc_status load_column(schema *s, sch_column *c, const oc_ynode *key, cons
         return oc_yerror(err, v, s->path, OC_ECONFIG, "column '%s' must be a map", c->name);
     if ((st = oc_ycheck_keys(v, keys, s->path, err)) != OC_OK)
         return st;
+    if ((n = oc_ymap_get(v, "lookup")) != NULL) {   /* drawn through a lookup */
+        size_t i;
+        for (i = 0; i < s->nlookups; i++)
+            if (n->kind == OC_YSCALAR && strcmp(s->lookups[i].id, n->str) == 0)
+                c->lookup = (int)i;
+        if (c->lookup < 0)
+            return oc_yerror(err, n, s->path, OC_ECONFIG, "no lookup named '%s' (declare it under lookups)",
+                             n->kind == OC_YSCALAR ? n->str : "?");
+        if (oc_ymap_get(v, "field"))
+            return oc_yerror(err, oc_ymap_get(v, "field"), s->path, OC_ECONFIG,
+                             "a column drawn through a lookup is found by name, not by field");
+    }
+    if ((n = oc_ymap_get(v, "column")) != NULL) {
+        if (c->lookup < 0)
+            return oc_yerror(err, n, s->path, OC_ECONFIG, "'column' names a lookup file's column: give lookup too");
+        if (n->kind != OC_YSCALAR || n->len == 0)
+            return oc_yerror(err, n, s->path, OC_ECONFIG, "column must name a column of the lookup file");
+    }
+    if (!(c->src_name = oc_strdup(n ? n->str : c->name)))
+        return nomem(err);
     type = oc_ymap_get(v, "type");
     if (!type)
         return oc_yerror(err, v, s->path, OC_ECONFIG, "column '%s' needs a type (integer or code)", c->name);
@@ -803,11 +873,233 @@ static oc_status load_dim(schema *s, sch_dim *d, const oc_ynode *key, const oc_y
     return OC_OK;
 }
 
+/* delimiter, quote and encoding of a format map (the input's or a lookup's). */
+static oc_status load_csv_format(const schema *s, const oc_ynode *n, char *delim, char *quote, char **encoding,
+                                 oc_error *err)
+{
+    const oc_ynode *f;
+    if ((f = oc_ymap_get(n, "delimiter")) != NULL) {
+        if (f->kind != OC_YSCALAR || f->len != 1 || f->str[0] == '\n' || f->str[0] == '\r')
+            return oc_yerror(err, f, s->path, OC_ECONFIG, "delimiter must be one character (\"\\t\" for TSV)");
+        *delim = f->str[0];
+    }
+    if ((f = oc_ymap_get(n, "quote")) != NULL) {
+        if (f->kind != OC_YSCALAR || f->len != 1 || f->str[0] == '\n' || f->str[0] == '\r' || f->str[0] == *delim)
+            return oc_yerror(err, f, s->path, OC_ECONFIG, "quote must be one character other than the delimiter");
+        *quote = f->str[0];
+    }
+    if ((f = oc_ymap_get(n, "encoding")) != NULL) {
+        if (f->kind != OC_YSCALAR || !csvr_encoding_ok(f->str))
+            return oc_yerror(err, f, s->path, OC_ECONFIG,
+                             "encoding '%s' is not known (UTF-8, WINDOWS-1252, ISO-8859-1, or another iconv name)",
+                             f->kind == OC_YSCALAR ? f->str : "?");
+        if (!(*encoding = oc_strdup(f->str)))
+            return nomem(err);
+    }
+    return OC_OK;
+}
+
+/* ---------- lookups ---------- */
+
+/* The declarations (the files are read by finish_lookups, once the columns
+ * say which of their columns are needed). */
+static oc_status load_lookups(schema *s, const oc_ynode *n, oc_error *err)
+{
+    static const char *const keys[] = {"file", "key", "on", "match", "rank", "unmatched", "format",
+                                       "description", NULL};
+    static const char *const fmt_keys[] = {"delimiter", "quote", "encoding", NULL};
+    size_t i, j;
+    oc_status st;
+    if (n->kind != OC_YMAP || n->n == 0)
+        return oc_yerror(err, n, s->path, OC_ECONFIG, "lookups must map a name to {file, key, on}");
+    s->lookups = oc_calloc(n->n, sizeof *s->lookups);
+    if (!s->lookups)
+        return nomem(err);
+    for (i = 0; i < n->n; i++) {
+        sch_lookup *L = &s->lookups[i];
+        const oc_ynode *v = n->vals[i], *f, *on;
+        const char *dot;
+        s->nlookups = i + 1;
+        L->parent = -1;
+        L->on_field = -1;
+        L->rank_col = -1;
+        L->cur = UINT32_MAX;
+        L->delim = ',';
+        L->quote = '"';
+        if (!(L->id = oc_strdup(n->keys[i]->str)))
+            return nomem(err);
+        if (!L->id[0] || strchr(L->id, '.'))
+            return oc_yerror(err, n->keys[i], s->path, OC_ECONFIG, "a lookup's name must be non-empty, without '.'");
+        if (v->kind != OC_YMAP)
+            return oc_yerror(err, v, s->path, OC_ECONFIG, "lookup '%s' must be a map {file, key, on}", L->id);
+        if ((st = oc_ycheck_keys(v, keys, s->path, err)) != OC_OK)
+            return st;
+        f = oc_ymap_get(v, "file");
+        if (!f || f->kind != OC_YSCALAR || f->len == 0)
+            return oc_yerror(err, f ? f : v, s->path, OC_ECONFIG, "lookup '%s' needs file: PATH", L->id);
+        if (!(L->path = oc_path_join_dir(s->path, f->str)))
+            return nomem(err);
+        f = oc_ymap_get(v, "key");
+        if (!f || f->kind != OC_YSCALAR || f->len == 0)
+            return oc_yerror(err, f ? f : v, s->path, OC_ECONFIG,
+                             "lookup '%s' needs key: the file's column that holds the key", L->id);
+        if (!(L->key = oc_strdup(f->str)))
+            return nomem(err);
+        on = oc_ymap_get(v, "on");
+        if (!on || on->kind != OC_YSCALAR || on->len == 0)
+            return oc_yerror(err, on ? on : v, s->path, OC_ECONFIG,
+                             "lookup '%s' needs on: an input column, or LOOKUP.column", L->id);
+        dot = strchr(on->str, '.');
+        for (j = 0; dot && j < n->n; j++) {
+            size_t len = (size_t)(dot - on->str);
+            if (n->keys[j]->len != len || memcmp(n->keys[j]->str, on->str, len) != 0)
+                continue;
+            if (j >= i)
+                return oc_yerror(err, on, s->path, OC_ECONFIG, "declare lookup '%s' before '%s', which it feeds",
+                                 n->keys[j]->str, L->id);
+            L->parent = (int)j;
+        }
+        if (!(L->on = oc_strdup(L->parent >= 0 ? dot + 1 : on->str)))
+            return nomem(err);
+        if (L->parent < 0 && !s->header)
+            return oc_yerror(err, on, s->path, OC_ECONFIG, "a lookup on an input column needs a header");
+        if ((f = oc_ymap_get(v, "match")) != NULL) {
+            if (f->kind == OC_YSCALAR && strcmp(f->str, "one") == 0)
+                L->match = SCH_MATCH_ONE;
+            else if (f->kind == OC_YSCALAR && strcmp(f->str, "each") == 0)
+                L->match = SCH_MATCH_EACH;
+            else if (f->kind == OC_YSCALAR && strcmp(f->str, "principal") == 0)
+                L->match = SCH_MATCH_PRINCIPAL;
+            else
+                return oc_yerror(err, f, s->path, OC_ECONFIG, "match must be one, each or principal");
+        }
+        f = oc_ymap_get(v, "rank");
+        if (L->match == SCH_MATCH_PRINCIPAL && (!f || f->kind != OC_YSCALAR))
+            return oc_yerror(err, f ? f : v, s->path, OC_ECONFIG,
+                             "match: principal needs rank: the column whose code ranks the matches");
+        if (f && L->match != SCH_MATCH_PRINCIPAL)
+            return oc_yerror(err, f, s->path, OC_ECONFIG, "rank applies to match: principal only");
+        if (f && !(L->rank_name = oc_strdup(f->str)))
+            return nomem(err);
+        if ((f = oc_ymap_get(v, "unmatched")) != NULL) {
+            if (f->kind == OC_YSCALAR && strcmp(f->str, "empty") == 0)
+                L->unmatched_empty = 1;
+            else if (!(f->kind == OC_YSCALAR && strcmp(f->str, "reject") == 0))
+                return oc_yerror(err, f, s->path, OC_ECONFIG, "unmatched must be reject or empty");
+        }
+        if ((f = oc_ymap_get(v, "format")) != NULL) {
+            if ((st = oc_yexpect(f, OC_YMAP, s->path, "format", err)) != OC_OK ||
+                (st = oc_ycheck_keys(f, fmt_keys, s->path, err)) != OC_OK ||
+                (st = load_csv_format(s, f, &L->delim, &L->quote, &L->encoding, err)) != OC_OK)
+                return st;
+        }
+    }
+    return OC_OK;
+}
+
+/* Adds name to L's kept columns (once); its index in *at. */
+static oc_status keep_column(sch_lookup *L, const char *name, size_t *at)
+{
+    size_t i;
+    char **nk;
+    for (i = 0; i < L->nkeep; i++)
+        if (strcmp(L->keep[i], name) == 0) {
+            *at = i;
+            return OC_OK;
+        }
+    nk = oc_realloc(L->keep, (L->nkeep + 1) * sizeof *nk);
+    if (!nk)
+        return OC_ENOMEM;
+    L->keep = nk;
+    if (!(L->keep[L->nkeep] = oc_strdup(name)))
+        return OC_ENOMEM;
+    *at = L->nkeep++;
+    return OC_OK;
+}
+
+/* Once the columns are known: ranks, the columns each file must keep, and
+ * the files themselves. */
+static oc_status finish_lookups(schema *s, const oc_ynode *n, oc_sha256 *sha, oc_error *err)
+{
+    size_t i;
+    oc_status st;
+    s->each = -1;
+    for (i = 0; i < s->nlookups; i++) {
+        sch_lookup *L = &s->lookups[i];
+        const oc_ynode *v = n->vals[i];
+        if (L->match == SCH_MATCH_EACH) {
+            if (s->each >= 0)
+                return oc_yerror(err, oc_ymap_get(v, "match"), s->path, OC_ECONFIG,
+                                 "only one lookup may count a record once per match ('%s' already does)",
+                                 s->lookups[s->each].id);
+            s->each = (int)i;
+        }
+        if (L->match == SCH_MATCH_PRINCIPAL) {
+            const oc_ynode *rk = oc_ymap_get(v, "rank");
+            const sch_column *c;
+            int k, depth = 0;
+            L->rank_col = col_index(s, L->rank_name);
+            if (L->rank_col < 0)
+                return oc_yerror(err, rk, s->path, OC_ECONFIG, "rank: no column '%s' under columns", L->rank_name);
+            c = &s->cols[L->rank_col];
+            if (c->type != SCH_CODE || c->open)
+                return oc_yerror(err, rk, s->path, OC_ECONFIG,
+                                 "rank: column '%s' must be a code column with a map or code list (its order ranks)",
+                                 c->name);
+            for (k = c->lookup; k >= 0 && k != (int)i; k = s->lookups[k].parent)
+                depth++;
+            if (k != (int)i)
+                return oc_yerror(err, rk, s->path, OC_ECONFIG,
+                                 "rank: column '%s' must be drawn through lookup '%s' or one fed by it", c->name, L->id);
+            L->rank_path = oc_calloc(depth ? (size_t)depth : 1, sizeof *L->rank_path);
+            if (!L->rank_path)
+                return nomem(err);
+            L->nrank_path = (size_t)depth;
+            for (k = c->lookup; k != (int)i; k = s->lookups[k].parent) {
+                if (s->lookups[k].match == SCH_MATCH_EACH)
+                    return oc_yerror(err, rk, s->path, OC_ECONFIG,
+                                     "rank: the way to column '%s' passes a match: each lookup ('%s')", c->name,
+                                     s->lookups[k].id);
+                L->rank_path[--depth] = k;
+            }
+        }
+    }
+    for (i = 0; i < s->nlookups; i++) {
+        sch_lookup *L = &s->lookups[i];
+        if (L->parent >= 0 && keep_column(&s->lookups[L->parent], L->on, &L->on_col) != OC_OK)
+            return nomem(err);
+    }
+    for (i = 0; i < s->ncols; i++) {
+        sch_column *c = &s->cols[i];
+        if (c->lookup >= 0 && keep_column(&s->lookups[c->lookup], c->src_name, &c->lk_col) != OC_OK)
+            return nomem(err);
+    }
+    for (i = 0; i < s->nlookups; i++) {
+        sch_lookup *L = &s->lookups[i];
+        csvr_options opt;
+        char hex[OC_SHA256_HEX];
+        csvr_options_default(&opt);
+        opt.delim = L->delim;
+        opt.quote = L->quote;
+        opt.encoding = L->encoding;
+        st = lk_load(L->path, L->key, (const char *const *)L->keep, L->nkeep, L->match == SCH_MATCH_ONE, &opt,
+                     &L->tab, hex, err);
+        if (st != OC_OK) {
+            size_t len = strlen(err->msg);
+            snprintf(err->msg + len, sizeof err->msg - len, " (lookup '%s')", L->id);
+            return st;
+        }
+        oc_sha256_update(sha, L->path, strlen(L->path) + 1);
+        oc_sha256_update(sha, hex, strlen(hex));
+    }
+    return OC_OK;
+}
+
 /* ---------- schema ---------- */
 
 oc_status schema_load(const char *path, schema **out, oc_error *err)
 {
-    static const char *const top[] = {"dataset", "format", "count", "columns", "dimensions",
+    static const char *const top[] = {"dataset", "format", "count", "lookups", "columns", "dimensions",
                                       "description", NULL};
     static const char *const fmt_keys[] = {"delimiter", "quote", "header", "encoding", "skip", NULL};
     schema *s;
@@ -856,35 +1148,10 @@ oc_status schema_load(const char *path, schema **out, oc_error *err)
         if ((st = oc_yexpect(n, OC_YMAP, path, "format", err)) != OC_OK ||
             (st = oc_ycheck_keys(n, fmt_keys, path, err)) != OC_OK)
             goto fail;
-        if ((f = oc_ymap_get(n, "delimiter")) != NULL) {
-            if (f->kind != OC_YSCALAR || f->len != 1 || f->str[0] == '\n' || f->str[0] == '\r') {
-                st = oc_yerror(err, f, path, OC_ECONFIG, "delimiter must be one character (\"\\t\" for TSV)");
-                goto fail;
-            }
-            s->delim = f->str[0];
-        }
-        if ((f = oc_ymap_get(n, "quote")) != NULL) {
-            if (f->kind != OC_YSCALAR || f->len != 1 || f->str[0] == '\n' || f->str[0] == '\r' ||
-                f->str[0] == s->delim) {
-                st = oc_yerror(err, f, path, OC_ECONFIG, "quote must be one character other than the delimiter");
-                goto fail;
-            }
-            s->quote = f->str[0];
-        }
+        if ((st = load_csv_format(s, n, &s->delim, &s->quote, &s->encoding, err)) != OC_OK)
+            goto fail;
         if ((f = oc_ymap_get(n, "header")) != NULL && (st = oc_ybool(f, path, &s->header, err)) != OC_OK)
             goto fail;
-        if ((f = oc_ymap_get(n, "encoding")) != NULL) {
-            if (f->kind != OC_YSCALAR || !csvr_encoding_ok(f->str)) {
-                st = oc_yerror(err, f, path, OC_ECONFIG,
-                               "encoding '%s' is not known (UTF-8, WINDOWS-1252, ISO-8859-1, or another iconv name)",
-                               f->kind == OC_YSCALAR ? f->str : "?");
-                goto fail;
-            }
-            if (!(s->encoding = oc_strdup(f->str))) {
-                st = oc_error_set(err, OC_ENOMEM, "out of memory");
-                goto fail;
-            }
-        }
         if ((f = oc_ymap_get(n, "skip")) != NULL) {
             int64_t k;
             if ((st = oc_yint(f, path, &k, err)) != OC_OK)
@@ -896,6 +1163,9 @@ oc_status schema_load(const char *path, schema **out, oc_error *err)
             s->skip = (uint64_t)k;
         }
     }
+    s->each = -1;
+    if ((n = oc_ymap_get(root, "lookups")) != NULL && (st = load_lookups(s, n, err)) != OC_OK)
+        goto fail;
     cols = oc_ymap_get(root, "columns");
     if (!cols || cols->kind != OC_YMAP || cols->n == 0) {
         st = oc_yerror(err, cols ? cols : root, path, OC_ECONFIG, "the schema needs a 'columns' map");
@@ -910,12 +1180,14 @@ oc_status schema_load(const char *path, schema **out, oc_error *err)
         s->ncols = i + 1;
         if ((st = load_column(s, &s->cols[i], cols->keys[i], cols->vals[i], &sha, err)) != OC_OK)
             goto fail;
-        if (!s->header && s->cols[i].field < 0) {
+        if (!s->header && s->cols[i].field < 0 && s->cols[i].lookup < 0) {
             st = oc_yerror(err, cols->keys[i], path, OC_ECONFIG,
                            "without a header, column '%s' needs 'field: N'", s->cols[i].name);
             goto fail;
         }
     }
+    if (s->nlookups && (st = finish_lookups(s, oc_ymap_get(root, "lookups"), &sha, err)) != OC_OK)
+        goto fail;
     if ((n = oc_ymap_get(root, "count")) != NULL && !oc_ynode_is_null(n)) {
         if (n->kind == OC_YMAP) {   /* {column: NAME, thousands: ","} */
             static const char *const ckeys[] = {"column", "thousands", NULL};
@@ -977,7 +1249,7 @@ oc_status schema_load(const char *path, schema **out, oc_error *err)
     if (!s->header) {
         size_t mx = 0;
         for (i = 0; i < s->ncols; i++)
-            if ((size_t)s->cols[i].field + 1 > mx)
+            if (s->cols[i].lookup < 0 && (size_t)s->cols[i].field + 1 > mx)
                 mx = (size_t)s->cols[i].field + 1;
         s->nfields = mx;   /* at least; records are checked against the first record */
     }
@@ -1000,11 +1272,18 @@ oc_status schema_bind_header(schema *s, const oc_row *row, oc_error *err)
     size_t i, f;
     for (i = 0; i < s->ncols; i++)
         s->cols[i].field = -1;
+    for (i = 0; i < s->nlookups; i++)
+        s->lookups[i].on_field = -1;
     for (f = 0; f < row->nfields; f++) {
         const oc_field *fl = &row->fields[f];
+        for (i = 0; i < s->nlookups; i++) {
+            sch_lookup *L = &s->lookups[i];
+            if (L->parent < 0 && L->on_field < 0 && strlen(L->on) == fl->len && memcmp(L->on, fl->ptr, fl->len) == 0)
+                L->on_field = (int)f;
+        }
         for (i = 0; i < s->ncols; i++) {
             sch_column *c = &s->cols[i];
-            if (strlen(c->name) == fl->len && memcmp(c->name, fl->ptr, fl->len) == 0) {
+            if (c->lookup < 0 && strlen(c->name) == fl->len && memcmp(c->name, fl->ptr, fl->len) == 0) {
                 if (c->field >= 0) {
                     oc_error_column(err, c->name);
                     return oc_error_set(err, OC_EDATA, "header names column '%s' twice", c->name);
@@ -1016,9 +1295,15 @@ oc_status schema_bind_header(schema *s, const oc_row *row, oc_error *err)
             s->count_field = (int)f;
     }
     for (i = 0; i < s->ncols; i++)
-        if (s->cols[i].field < 0) {
+        if (s->cols[i].field < 0 && s->cols[i].lookup < 0) {
             oc_error_column(err, s->cols[i].name);
             return oc_error_set(err, OC_EDATA, "column required by the schema is missing from the header");
+        }
+    for (i = 0; i < s->nlookups; i++)
+        if (s->lookups[i].parent < 0 && s->lookups[i].on_field < 0) {
+            oc_error_column(err, s->lookups[i].on);
+            return oc_error_set(err, OC_EDATA, "column required by lookup '%s' is missing from the header",
+                                s->lookups[i].id);
         }
     if (s->count_name && s->count_field < 0) {
         oc_error_column(err, s->count_name);
@@ -1224,28 +1509,15 @@ static int count_value(const schema *s, const oc_field *f, int64_t *v)
     return oc_parse_i64(buf, n, v) == 0 ? 0 : -1;
 }
 
-oc_status schema_recode(schema *s, const oc_row *row, uint32_t *codes, uint64_t *weight,
-                        sch_reason *reason, oc_error *err)
+/* Recodes the current values (the columns' cur_f) into codes.  Without
+ * commit, only checks: a new code of an open dimension is not added. */
+static oc_status recode_values(schema *s, uint32_t *codes, int commit, sch_reason *reason, oc_error *err)
 {
     size_t d, npending, pending[SCH_MAX_DIMS];
-    *reason = SCH_R_NONE;
-    if (row->nfields != s->nfields) {
-        *reason = SCH_R_FIELD_COUNT;
-        return oc_error_set(err, OC_EDATA, "expected %zu fields, got %zu", s->nfields, row->nfields);
-    }
-    *weight = 1;
-    if (s->count_field >= 0) {
-        const oc_field *f = &row->fields[s->count_field];
-        int64_t v;
-        if (count_value(s, f, &v) != 0 || v < 0)
-            return reject(SCH_R_BAD_COUNT, reason, err, s->count_name,
-                          f->len && f->ptr[0] == '<' ? "source-suppressed count (not a number)" : "invalid count", f);
-        *weight = (uint64_t)v;
-    }
     /* Validate every declared column, dimension or not, once. */
     for (d = 0; d < s->ncols; d++) {
         sch_column *c = &s->cols[d];
-        const oc_field *f = &row->fields[c->field];
+        const oc_field *f = &c->cur_f;
         if (c->type == SCH_INTEGER) {
             sch_reason why = SCH_R_NONE;
             int r = int_value(c, f, &c->cur_val, &why);
@@ -1281,7 +1553,7 @@ oc_status schema_recode(schema *s, const oc_row *row, uint32_t *codes, uint64_t 
     for (d = 0; d < s->ndims; d++) {
         sch_dim *dm = &s->dims[d];
         const sch_column *c = &s->cols[dm->col];
-        const oc_field *f = &row->fields[c->field];
+        const oc_field *f = &c->cur_f;
         uint32_t idx = 0;
         if (dm->kind == DIM_BANDS) {
             if (c->cur_missing) {
@@ -1306,13 +1578,222 @@ oc_status schema_recode(schema *s, const oc_row *row, uint32_t *codes, uint64_t 
         }
         codes[d] = idx;
     }
+    if (!commit)
+        return OC_OK;
     /* Phase 2: the record is accepted; register its new codes. */
     for (d = 0; d < npending; d++) {
         sch_dim *dm = &s->dims[pending[d]];
         const sch_column *c = &s->cols[dm->col];
-        if (open_insert(dm, c, &row->fields[c->field], &codes[pending[d]]) != OC_OK)
+        if (open_insert(dm, c, &c->cur_f, &codes[pending[d]]) != OC_OK)
             return nomem(err);
     }
+    return OC_OK;
+}
+
+static const char empty_value[OC_ROW_PAD + 1];
+
+/* The key lookup L is searched with: 1, or 0 when its parent matched
+ * nothing (and L matches nothing either). */
+static int lookup_key(const schema *s, const sch_lookup *L, const oc_row *row, oc_field *k)
+{
+    const sch_lookup *P;
+    if (L->parent < 0) {
+        *k = row->fields[L->on_field];
+        return 1;
+    }
+    P = &s->lookups[L->parent];
+    if (P->cur == UINT32_MAX)
+        return 0;
+    *k = lk_field(P->tab, P->cur, L->on_col);
+    return 1;
+}
+
+static oc_field lookup_value(const schema *s, const sch_column *c)
+{
+    const sch_lookup *L = &s->lookups[c->lookup];
+    oc_field f;
+    if (L->cur != UINT32_MAX)
+        return lk_field(L->tab, L->cur, c->lk_col);
+    f.ptr = empty_value;
+    f.len = 0;
+    return f;
+}
+
+/* Sets lookup i's row (match one or principal) from its parent's.
+ * Returns 1 if found, 0 if the key has no row, -1 if the parent has none. */
+static int pick(schema *s, const oc_row *row, size_t i)
+{
+    sch_lookup *L = &s->lookups[i];
+    oc_field k;
+    uint32_t first, best = 0, best_rank = UINT32_MAX;
+    size_t n, m, j;
+    L->cur = UINT32_MAX;
+    if (!lookup_key(s, L, row, &k))
+        return -1;
+    n = lk_find(L->tab, k.ptr, k.len, &first);
+    if (n == 0)
+        return 0;
+    if (L->match != SCH_MATCH_PRINCIPAL || n == 1) {
+        L->cur = first;
+        return 1;
+    }
+    /* the principal match: the best rank of rank_col's code; ties and
+     * unknown codes go to the first in file order */
+    for (m = 0; m < n; m++) {
+        const sch_column *c = &s->cols[L->rank_col];
+        uint32_t r = UINT32_MAX, idx;
+        oc_field v;
+        L->cur = first + (uint32_t)m;
+        for (j = 0; j < L->nrank_path; j++) {
+            const sch_lookup *P = &s->lookups[L->rank_path[j]];
+            if (pick(s, row, (size_t)L->rank_path[j]) == 0 && !P->unmatched_empty)
+                break;   /* this match would be rejected */
+        }
+        if (j == L->nrank_path) {
+            v = lookup_value(s, c);
+            if (oc_strmap_get_padded(c->map, v.ptr, v.len, &idx))
+                r = c->rank ? c->rank[idx] : idx;
+        }
+        if (m == 0 || r < best_rank) {
+            best_rank = r;
+            best = (uint32_t)m;
+        }
+    }
+    L->cur = first + best;
+    return 1;
+}
+
+static oc_status no_match(const schema *s, const sch_lookup *L, const oc_row *row, sch_reason *reason,
+                          oc_error *err)
+{
+    char what[160], col[160];
+    oc_field k;
+    if (!lookup_key(s, L, row, &k)) {
+        k.ptr = empty_value;
+        k.len = 0;
+    }
+    snprintf(what, sizeof what, "no row of lookup '%s' has key", L->id);
+    if (L->parent >= 0)
+        snprintf(col, sizeof col, "%s.%s", s->lookups[L->parent].id, L->on);
+    else
+        snprintf(col, sizeof col, "%s", L->on);
+    return reject(SCH_R_NO_MATCH, reason, err, col, what, &k);
+}
+
+/* Resolves lookups i.. for the current record; each complete choice of
+ * rows goes to s->combo. */
+static oc_status resolve(schema *s, const oc_row *row, size_t i, sch_reason *reason, oc_error *err)
+{
+    size_t j;
+    for (; i < s->nlookups; i++) {
+        sch_lookup *L = &s->lookups[i];
+        if (L->match == SCH_MATCH_EACH) {
+            oc_field k;
+            uint32_t first;
+            size_t n = 0, m;
+            L->cur = UINT32_MAX;
+            if (lookup_key(s, L, row, &k))
+                n = lk_find(L->tab, k.ptr, k.len, &first);
+            else
+                continue;
+            if (n == 0) {
+                if (!L->unmatched_empty)
+                    return no_match(s, L, row, reason, err);
+                continue;
+            }
+            for (m = 0; m < n; m++) {
+                oc_status st;
+                L->cur = first + (uint32_t)m;
+                if ((st = resolve(s, row, i + 1, reason, err)) != OC_OK)
+                    return st;
+            }
+            return OC_OK;
+        }
+        if (pick(s, row, i) == 0 && !L->unmatched_empty)
+            return no_match(s, L, row, reason, err);
+    }
+    if (s->combo_n + 1 > s->combo_cap) {
+        size_t cap = s->combo_cap ? s->combo_cap * 2 : 16;
+        uint32_t *nc = oc_realloc(s->combo, cap * s->nlookups * sizeof *nc);
+        if (!nc)
+            return nomem(err);
+        s->combo = nc;
+        s->combo_cap = cap;
+    }
+    for (j = 0; j < s->nlookups; j++)
+        s->combo[s->combo_n * s->nlookups + j] = s->lookups[j].cur;
+    s->combo_n++;
+    return OC_OK;
+}
+
+static void use_combo(schema *s, size_t k)
+{
+    size_t j;
+    for (j = 0; j < s->nlookups; j++)
+        s->lookups[j].cur = s->combo[k * s->nlookups + j];
+    for (j = 0; j < s->ncols; j++)
+        if (s->cols[j].lookup >= 0)
+            s->cols[j].cur_f = lookup_value(s, &s->cols[j]);
+}
+
+oc_status schema_recode(schema *s, const oc_row *row, const uint32_t **codes, size_t *n, uint64_t *weight,
+                        sch_reason *reason, oc_error *err)
+{
+    size_t d, k;
+    oc_status st;
+    *reason = SCH_R_NONE;
+    *n = 0;
+    if (row->nfields != s->nfields) {
+        *reason = SCH_R_FIELD_COUNT;
+        return oc_error_set(err, OC_EDATA, "expected %zu fields, got %zu", s->nfields, row->nfields);
+    }
+    if (!s->out) {
+        s->out_cap = 1;
+        if (!(s->out = oc_calloc(s->ndims ? s->ndims : 1, sizeof *s->out)))
+            return nomem(err);
+    }
+    *weight = 1;
+    if (s->count_field >= 0) {
+        const oc_field *f = &row->fields[s->count_field];
+        int64_t v;
+        if (count_value(s, f, &v) != 0 || v < 0)
+            return reject(SCH_R_BAD_COUNT, reason, err, s->count_name,
+                          f->len && f->ptr[0] == '<' ? "source-suppressed count (not a number)" : "invalid count", f);
+        *weight = (uint64_t)v;
+    }
+    for (d = 0; d < s->ncols; d++)
+        if (s->cols[d].lookup < 0)
+            s->cols[d].cur_f = row->fields[s->cols[d].field];
+    if (s->nlookups == 0) {
+        if ((st = recode_values(s, s->out, 1, reason, err)) != OC_OK)
+            return st;
+        *codes = s->out;
+        *n = 1;
+        return OC_OK;
+    }
+    s->combo_n = 0;
+    if ((st = resolve(s, row, 0, reason, err)) != OC_OK)
+        return st;
+    if (s->combo_n > s->out_cap) {
+        uint32_t *no = oc_realloc(s->out, s->combo_n * (s->ndims ? s->ndims : 1) * sizeof *no);
+        if (!no)
+            return nomem(err);
+        s->out = no;
+        s->out_cap = s->combo_n;
+    }
+    /* several records: all must pass before any adds a code */
+    for (k = 0; s->combo_n > 1 && k < s->combo_n; k++) {
+        use_combo(s, k);
+        if ((st = recode_values(s, s->out + k * s->ndims, 0, reason, err)) != OC_OK)
+            return st;
+    }
+    for (k = 0; k < s->combo_n; k++) {
+        use_combo(s, k);
+        if ((st = recode_values(s, s->out + k * s->ndims, 1, reason, err)) != OC_OK)
+            return st;
+    }
+    *codes = s->out;
+    *n = s->combo_n;
     return OC_OK;
 }
 

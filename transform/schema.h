@@ -12,6 +12,14 @@
  * record's weight), or explains in err why the record is rejected, naming
  * the column, with a stable reason key (see schema_reason_name()).
  *
+ * Lookups: a schema may declare lookup tables (lookup.h) and draw columns
+ * through them, also along a chain.  A lookup matched by several rows
+ * either counts the record once per match (match: each; one such lookup
+ * per schema) or once, by its principal match: the one whose rank column
+ * has the best (lowest) rank in its code list.  So one input record may
+ * give several coded records; schema_recode() returns them all, or rejects
+ * the record as a whole.
+ *
  * Dimension codes are small integers.  For closed lists (a map, a code list,
  * bands) the index is the output order.  Open dimensions ("values as they
  * come") number codes in order of first sight; dim_sorted_order() gives the
@@ -23,6 +31,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lookup.h"
 #include "oc_error.h"
 #include "oc_mem.h"
 #include "oc_row.h"
@@ -44,6 +53,7 @@ typedef enum sch_reason {
     SCH_R_NOT_HIERARCHY,   /* "not_in_hierarchy" */
     SCH_R_TOO_MANY_CODES,  /* "too_many_codes" */
     SCH_R_BAD_DATE,        /* "invalid_date" */
+    SCH_R_NO_MATCH,        /* "no_match": a lookup has no row with the key */
     SCH_R_COUNT_
 } sch_reason;
 const char *schema_reason_name(sch_reason r);
@@ -63,10 +73,15 @@ typedef struct sch_column {
     oc_strmap  *map;        /* input value -> code index (owned); NULL when open */
     oc_strmap  *codes;      /* code index -> code text, in order (owned) */
     char      **labels;     /* per code index, owned, may hold NULL; size = ncodes (closed) */
+    uint32_t   *rank;       /* per code index: the code list's rank column (owned; NULL: list order) */
     int         open;       /* values as they come */
     uint32_t    max_open;   /* bound on distinct values of an open column */
     int         tok_numeric;/* some missing/special token is itself an integer */
+    int         lookup;     /* drawn through this lookup (index), or -1: the input */
+    char       *src_name;   /* owned: the lookup file's column (default: name) */
+    size_t      lk_col;     /* its index among the lookup's kept columns */
     /* per-record scratch, filled by schema_recode() */
+    oc_field    cur_f;      /* the value of the current record (borrowed) */
     int         cur_missing;
     int64_t     cur_val;
     uint32_t    cur_idx;
@@ -99,6 +114,30 @@ typedef struct sch_dim {
     size_t      int_n;
 } sch_dim;
 
+typedef enum sch_match { SCH_MATCH_ONE, SCH_MATCH_EACH, SCH_MATCH_PRINCIPAL } sch_match;
+
+typedef struct sch_lookup {
+    char       *id;         /* owned */
+    char       *path;       /* owned: the file, relative to the schema resolved */
+    char       *key;        /* owned: the key column of the file */
+    char       *on;         /* owned: the input column, or the column of lookup `parent` */
+    char       *rank_name;  /* owned: principal: the rank column's name */
+    char        delim, quote;
+    char       *encoding;   /* owned; NULL: UTF-8 */
+    int         parent;     /* -1: on names an input column */
+    int         on_field;   /* parent -1: input field, bound with the header */
+    size_t      on_col;     /* parent >= 0: index among the parent's kept columns */
+    sch_match   match;
+    int         rank_col;   /* principal: the schema column that ranks the matches */
+    size_t      nrank_path; /* principal: the lookups below this one that lead to rank_col (in order) */
+    int        *rank_path;  /* owned: their indices */
+    int         unmatched_empty; /* no match: columns read empty (else reject no_match) */
+    char      **keep;       /* owned: the file's columns to keep */
+    size_t      nkeep;
+    lk_table   *tab;        /* owned */
+    uint32_t    cur;        /* per record: matched row, or UINT32_MAX: none */
+} sch_lookup;
+
 typedef struct schema {
     char       *path;       /* owned; as given */
     char       *dataset;    /* owned */
@@ -115,6 +154,13 @@ typedef struct schema {
     size_t      ndims;
     sch_dim    *dims;       /* owned */
     size_t      nfields;    /* expected fields per record, from the header */
+    size_t      nlookups;
+    sch_lookup *lookups;    /* owned; a parent comes before its children */
+    int         each;       /* index of the match: each lookup, or -1 */
+    uint32_t   *out;        /* owned: coded records of the current input record */
+    size_t      out_cap;    /* in records */
+    uint32_t   *combo;      /* owned: the lookups' rows of each coded record */
+    size_t      combo_n, combo_cap;
     char        sha256[65]; /* of the YAML and every file it loaded, in order */
 } schema;
 
@@ -127,10 +173,13 @@ int  schema_dim_index(const schema *s, const char *id);     /* -1 if absent */
 OC_NODISCARD oc_status schema_bind_header(schema *s, const oc_row *row, oc_error *err);
 /* Without a header: columns must give `field:`; nfields from the schema. */
 
-/* Recode one data record.  codes[d] receives dimension d's code index;
- * *weight the record's count (1 without a count column).  On reject,
- * returns OC_EDATA, sets *reason and fills err (column and reason). */
-OC_NODISCARD oc_status schema_recode(schema *s, const oc_row *row, uint32_t *codes,
+/* Recode one data record into *n coded records (n >= 1; more only through
+ * a match: each lookup): (*codes)[k * ndims + d] is record k's code index
+ * in dimension d (borrowed, valid until the next call); *weight the
+ * record's count (1 without a count column), the same for each.  On
+ * reject, returns OC_EDATA, sets *reason and fills err (column and
+ * reason); none of the coded records counts then. */
+OC_NODISCARD oc_status schema_recode(schema *s, const oc_row *row, const uint32_t **codes, size_t *n,
                                      uint64_t *weight, sch_reason *reason, oc_error *err);
 
 size_t      dim_ncodes(const sch_dim *d);

@@ -415,7 +415,16 @@ static oc_status recode_one(schema *s, const oc_row *row, uint32_t *codes)
     oc_error_clear(&err);
     for (d = 0; d < s->ndims; d++)
         codes[d] = UINT32_MAX - 1;
-    st = schema_recode(s, row, codes, &w, &why, &err);
+    {
+        const uint32_t *out = NULL;
+        size_t n = 0;
+        st = schema_recode(s, row, &out, &n, &w, &why, &err);
+        if (st == OC_OK) {
+            if (n != 1 || !out)   /* no lookups here: one coded record */
+                abort();
+            memcpy(codes, out, s->ndims * sizeof *codes);
+        }
+    }
     check_error(&err, st);
     if (st == OC_OK) {
         if (why != SCH_R_NONE)

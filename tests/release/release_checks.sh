@@ -51,7 +51,9 @@ cmp -s "$T/plain.csv" "$T/stdin.csv" || fail "stdin differs from plain"
 [ "$(wc -l < "$T/plain.csv")" -gt 10 ] || fail "table too short"
 
 # 6. rejects: file mode 0600, counts add up, no table when over the limit
-{ head -1 "$T/v.csv"; sed -n '2,50p' "$T/v.csv"; echo "2021,1,1,1,4,,,,1,xx,Q,1,1,R,,"; } > "$T/bad.csv"
+# (a real victim_id, so that the victim's offence lookups match)
+vid=$(sed -n 2p "$T/v.csv" | cut -d, -f2)
+{ head -1 "$T/v.csv"; sed -n '2,50p' "$T/v.csv"; echo "2021,$vid,1,1,4,,,,1,xx,Q,1,1,R,,"; } > "$T/bad.csv"
 "$OCSTAT" "${args[@]}" --rejects "$T/rej.csv" --max-rejects 5 "$T/bad.csv" > "$T/t.csv" 2>"$T/err"
 [ "$(stat -c %a "$T/rej.csv")" = 600 ] || fail "rejects file mode is $(stat -c %a "$T/rej.csv")"
 [ "$(wc -l < "$T/rej.csv")" = 2 ] || fail "rejects file should hold a header and one row"

@@ -1,0 +1,120 @@
+#!/usr/bin/env bash
+# nibrs_joins.sh - independent cross-check of the lookup joins in the
+# bundled NIBRS example (examples/nibrs-dc-2021/victims.yaml and
+# offenders.yaml) against a recount with zcat, awk and sort.
+#
+#   tests/crosscheck/nibrs_joins.sh OCSTAT REPO_ROOT
+#
+# ocstat tabulates, without protection, victims and offenders by ICCS x SEX x
+# GANG.  The recount joins the same files by hand, with the rules written
+# in the schemas' comments, not with ocstat's code:
+#   victim   -> NIBRS_VICTIM_OFFENSE (victim_id) -> NIBRS_OFFENSE (offense_id)
+#   offender -> NIBRS_OFFENSE (incident_id)
+#   principal offence = the smallest rank of nibrs-iccs.csv among the
+#     person's offences (first in file order on a tie);
+#   GANG = some offence of the person (victim: its own offences; offender:
+#     the incident's) has a NIBRS_CRIMINAL_ACT row whose activity code is G
+#     or J (taken from NIBRS_CRIMINAL_ACT_TYPE.csv by letter, not by id);
+#   sex M, F; U -> _U; victims X -> _Z, offenders X and "" -> _U.
+# Every cell must agree and every person must be counted once.
+# Prints `crosscheck joins: N cells compared, D differences`.
+set -euo pipefail
+export LC_ALL=C
+
+if [[ $# -ne 2 ]]; then
+    echo "usage: $0 OCSTAT REPO_ROOT" >&2
+    exit 2
+fi
+ocstat=$1
+root=$2
+ex=$root/examples/nibrs-dc-2021
+data=$ex/data
+die() { echo "crosscheck joins: $*" >&2; exit 1; }
+[[ -x $ocstat ]] || die "$ocstat is not an executable"
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/ocstat-joins.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+
+# The activity ids of G and J, from the code table shipped with the data
+# (the example's lookup reads ids; the table says which ids are gangs).
+acttype=$data/NIBRS_CRIMINAL_ACT_TYPE.csv
+[[ -f $acttype ]] || die "no $acttype"
+gangids=$(awk -F, 'NR > 1 && ($2 == "G" || $2 == "J") { printf "%s%s", s, $1; s = " " }' "$acttype")
+[[ -n $gangids ]] || die "no G or J code in $acttype"
+
+recount() { # kind: victims | offenders
+    local kind=$1
+    {
+        zcat "$data/NIBRS_CRIMINAL_ACT.csv.gz" | sed 's/^/ACT,/'
+        zcat "$data/NIBRS_OFFENSE.csv.gz" | sed 's/^/OFF,/'
+        [[ $kind == victims ]] && zcat "$data/NIBRS_VICTIM_OFFENSE.csv.gz" | sed 's/^/VO,/'
+        if [[ $kind == victims ]]; then
+            zcat "$data/NIBRS_VICTIM.csv.gz" | sed 's/^/P,/'
+        else
+            zcat "$data/NIBRS_OFFENDER.csv.gz" | sed 's/^/P,/'
+        fi
+    } | awk -F, -v kind="$kind" -v gangids="$gangids" -v corr="$root/schemas/codelists/nibrs-iccs.csv" '
+    BEGIN {
+        n = split(gangids, g, " "); for (i = 1; i <= n; i++) isgang[g[i]] = 1
+        while ((getline line < corr) > 0) {
+            if (++ln == 1) continue
+            split(line, f, ","); iccs[f[1]] = f[2]; rank[f[1]] = f[3] + 0
+        }
+    }
+    # headers: data_year first
+    $2 == "data_year" { next }
+    $1 == "ACT" { if ($3 in isgang) gangoff[$4] = 1; next }
+    $1 == "OFF" {                 # data_year,offense_id,incident_id,offense_code,...
+        code[$3] = $5
+        if (!($5 in rank)) { print "unmapped offence code " $5 > "/dev/stderr"; bad = 1 }
+        if (kind == "offenders") link($4, $3)
+        next
+    }
+    $1 == "VO" { link($3, $4); next }   # data_year,victim_id,offense_id
+    $1 == "P" {
+        if (kind == "victims") { id = $3; sex = $12 }  # victim_id, sex_code (after the tag)
+        else { id = $4; sex = $8 }                      # incident_id, sex_code
+        if (!(id in best)) { print "no offence for " kind " key " id > "/dev/stderr"; bad = 1; next }
+        if (sex == "U" || (kind == "offenders" && (sex == "X" || sex == ""))) sex = "_U"
+        else if (sex == "X") sex = "_Z"
+        o = best[id]
+        cell[iccs[code[o]] "," sex "," (anygang[id] ? "GANG" : "NONE")]++
+        persons++
+        next
+    }
+    function link(person, off) {
+        # off is seen in file order of the link file
+        if (!(person in best) || rank[code[off]] < rank[code[best[person]]]) best[person] = off
+        if (off in gangoff) anygang[person] = 1
+    }
+    END {
+        for (k in cell) print k "," cell[k]
+        print "persons," persons > "/dev/stderr"
+        exit bad
+    }' | sort
+}
+
+check() { # kind schema input
+    local kind=$1 schema=$2 input=$3
+    recount "$kind" > "$tmp/$kind.recount" 2> "$tmp/$kind.log" || { cat "$tmp/$kind.log" >&2; die "$kind: recount failed"; }
+    "$ocstat" tabulate --schema "$schema" --by ICCS,SEX,GANG --quiet "$input" > "$tmp/$kind.out" ||
+        die "$kind: ocstat tabulate failed"
+    # ocstat lists every code of the closed lists, zeros included: compare non-zero cells,
+    # and check the total separately
+    awk -F, 'NR > 1 && $4 != 0 { print $1 "," $2 "," $3 "," $4 }' "$tmp/$kind.out" | sort > "$tmp/$kind.ocstat"
+    local want got
+    want=$(zcat "$input" | awk 'END { print NR - 1 }')
+    got=$(awk -F, '{ s += $4 } END { print s + 0 }' "$tmp/$kind.ocstat")
+    [[ $want == "$got" ]] || die "$kind: ocstat counted $got persons, the input has $want"
+    cells=$((cells + $(wc -l < "$tmp/$kind.recount")))
+    if ! diff "$tmp/$kind.recount" "$tmp/$kind.ocstat" > "$tmp/$kind.diff"; then
+        diffs=$((diffs + $(grep -c '^[<>]' "$tmp/$kind.diff")))
+        head -20 "$tmp/$kind.diff" >&2
+    fi
+}
+
+cells=0
+diffs=0
+check victims "$ex/victims.yaml" "$data/NIBRS_VICTIM.csv.gz"
+check offenders "$ex/offenders.yaml" "$data/NIBRS_OFFENDER.csv.gz"
+echo "crosscheck joins: $cells cells compared, $diffs differences"
+[[ $cells -gt 50 && $diffs -eq 0 ]]

@@ -1,0 +1,326 @@
+/* lookup.c - see lookup.h. */
+#define _POSIX_C_SOURCE 200809L
+#include "lookup.h"
+
+#include <string.h>
+
+#include "oc_mem.h"
+#include "oc_source.h"
+
+struct lk_table {
+    char     *arena;     /* rows: key NUL col0 NUL col1 NUL ...; OC_ROW_PAD zeros at the end */
+    size_t    alen, acap;
+    uint32_t *rec;       /* arena offset of each row; grouped by key, file order within */
+    size_t    nrows, rcap;
+    size_t    ncols;
+    int       unique;
+    uint32_t *slot;      /* open addressing: group + 1, 0 empty */
+    size_t    mask;
+    size_t    ngroups;
+    uint32_t *gstart;    /* group g is rec[gstart[g] .. gstart[g+1]); NULL when unique */
+};
+
+struct load_ctx {
+    lk_table          *t;
+    const char        *path;
+    const char        *key;
+    const char *const *cols;
+    int                header_done;
+    size_t             nfields;
+    int                kidx;
+    int               *cidx;      /* ncols */
+    uint32_t          *gfirst;    /* arena offset of each group's first row */
+    size_t             gcap;
+    uint32_t          *row_group; /* not unique: each row's group */
+    size_t             rgcap;
+};
+
+static oc_status nomem(oc_error *err) { return oc_error_set(err, OC_ENOMEM, "out of memory"); }
+
+static int grow(void **p, size_t *cap, size_t need, size_t elem)
+{
+    size_t n = *cap ? *cap : 1024;
+    void *q;
+    if (need <= *cap)
+        return 0;
+    while (n < need)
+        n *= 2;
+    q = oc_realloc(*p, n * elem);
+    if (!q)
+        return -1;
+    *p = q;
+    *cap = n;
+    return 0;
+}
+
+/* The key of the group whose first row starts at off. */
+static int key_eq(const lk_table *t, uint32_t off, const char *k, size_t len)
+{
+    const char *p = t->arena + off;
+    return strnlen(p, len + 1) == len && memcmp(p, k, len) == 0;
+}
+
+static size_t key_len(const lk_table *t, uint32_t off) { return strlen(t->arena + off); }
+
+static uint32_t group_off(const lk_table *t, const struct load_ctx *c, size_t g)
+{
+    if (c)
+        return c->gfirst[g];
+    return t->rec[t->gstart ? t->gstart[g] : g];
+}
+
+/* Finds the slot holding key k, or the empty slot where it would go. */
+static size_t probe(const lk_table *t, const struct load_ctx *c, const char *k, size_t len, uint64_t h)
+{
+    size_t i = (size_t)h & t->mask;
+    for (;;) {
+        uint32_t s = t->slot[i];
+        if (s == 0 || key_eq(t, group_off(t, c, s - 1), k, len))
+            return i;
+        i = (i + 1) & t->mask;
+    }
+}
+
+static int rehash(lk_table *t, const struct load_ctx *c)
+{
+    size_t n = t->mask ? (t->mask + 1) * 2 : 1024, g;
+    uint32_t *old = t->slot;
+    t->slot = oc_calloc(n, sizeof *t->slot);
+    if (!t->slot) {
+        t->slot = old;
+        return -1;
+    }
+    t->mask = n - 1;
+    for (g = 0; g < t->ngroups; g++) {
+        uint32_t off = group_off(t, c, g);
+        size_t len = key_len(t, off);
+        t->slot[probe(t, c, t->arena + off, len, oc_hash_bytes(t->arena + off, len))] = (uint32_t)(g + 1);
+    }
+    oc_free(old);
+    return 0;
+}
+
+static oc_status on_row(void *vc, const oc_row *row, oc_error *err)
+{
+    struct load_ctx *c = vc;
+    lk_table *t = c->t;
+    size_t i, need;
+    const oc_field *kf;
+    uint32_t off;
+    size_t sl;
+    if (!c->header_done) {
+        c->header_done = 1;
+        c->nfields = row->nfields;
+        c->kidx = -1;
+        for (i = 0; i <= t->ncols; i++) {
+            const char *name = i == 0 ? c->key : c->cols[i - 1];
+            size_t f, n = strlen(name);
+            int at = -1;
+            for (f = 0; f < row->nfields; f++)
+                if (row->fields[f].len == n && memcmp(row->fields[f].ptr, name, n) == 0) {
+                    at = (int)f;
+                    break;
+                }
+            if (at < 0) {
+                oc_error_at(err, c->path, row->line, 0);
+                return oc_error_set(err, OC_ECONFIG, "the lookup file has no column '%s'", name);
+            }
+            if (i == 0)
+                c->kidx = at;
+            else
+                c->cidx[i - 1] = at;
+        }
+        return OC_OK;
+    }
+    if (row->nfields != c->nfields) {
+        oc_error_at(err, c->path, row->line, 0);
+        return oc_error_set(err, OC_ECONFIG, "expected %zu fields, got %zu", c->nfields, row->nfields);
+    }
+    need = 0;
+    for (i = 0; i <= t->ncols; i++) {
+        const oc_field *f = &row->fields[i == 0 ? c->kidx : c->cidx[i - 1]];
+        if (memchr(f->ptr, '\0', f->len)) {
+            oc_error_at(err, c->path, row->line, 0);
+            return oc_error_set(err, OC_ECONFIG, "a NUL byte in a field of a lookup file");
+        }
+        need += f->len + 1;
+    }
+    if (t->alen + need + OC_ROW_PAD > UINT32_MAX) {
+        oc_error_at(err, c->path, row->line, 0);
+        return oc_error_set(err, OC_ECONFIG, "lookup file too large (more than 4 GiB kept in memory)");
+    }
+    if (grow((void **)&t->arena, &t->acap, t->alen + need + OC_ROW_PAD, 1) != 0 ||
+        grow((void **)&t->rec, &t->rcap, t->nrows + 1, sizeof *t->rec) != 0)
+        return nomem(err);
+    off = (uint32_t)t->alen;
+    for (i = 0; i <= t->ncols; i++) {
+        const oc_field *f = &row->fields[i == 0 ? c->kidx : c->cidx[i - 1]];
+        memcpy(t->arena + t->alen, f->ptr, f->len);
+        t->alen += f->len;
+        t->arena[t->alen++] = '\0';
+    }
+    kf = &row->fields[c->kidx];
+    if ((t->ngroups + 1) * 2 > t->mask + 1 && rehash(t, c) != 0)
+        return nomem(err);
+    sl = probe(t, c, kf->ptr, kf->len, oc_hash_bytes(kf->ptr, kf->len));
+    if (t->slot[sl] == 0) {
+        if (grow((void **)&c->gfirst, &c->gcap, t->ngroups + 1, sizeof *c->gfirst) != 0)
+            return nomem(err);
+        c->gfirst[t->ngroups] = off;
+        t->slot[sl] = (uint32_t)++t->ngroups;
+    } else if (t->unique) {
+        char shown[64];
+        size_t n = kf->len < 40 ? kf->len : 40;
+        memcpy(shown, kf->ptr, n);
+        shown[n] = '\0';
+        oc_error_at(err, c->path, row->line, 0);
+        oc_error_column(err, c->key);
+        return oc_error_set(err, OC_ECONFIG,
+                            "key '%s%s' appears more than once (declare match: each or principal)", shown,
+                            kf->len > n ? "..." : "");
+    }
+    if (!t->unique) {
+        if (grow((void **)&c->row_group, &c->rgcap, t->nrows + 1, sizeof *c->row_group) != 0)
+            return nomem(err);
+        c->row_group[t->nrows] = t->slot[sl] - 1;
+    }
+    t->rec[t->nrows++] = off;
+    return OC_OK;
+}
+
+/* Groups the rows by key (a stable counting sort: file order within). */
+static oc_status group_rows(lk_table *t, const struct load_ctx *c, oc_error *err)
+{
+    size_t g, r;
+    uint32_t *sorted, *pos;
+    if (t->unique)
+        return OC_OK;
+    t->gstart = oc_calloc(t->ngroups + 1, sizeof *t->gstart);
+    sorted = oc_malloc((t->nrows ? t->nrows : 1) * sizeof *sorted);
+    pos = oc_malloc((t->ngroups + 1) * sizeof *pos);
+    if (!t->gstart || !sorted || !pos) {
+        oc_free(sorted);
+        oc_free(pos);
+        return nomem(err);
+    }
+    for (r = 0; r < t->nrows; r++)
+        t->gstart[c->row_group[r] + 1]++;
+    for (g = 0; g < t->ngroups; g++)
+        t->gstart[g + 1] += t->gstart[g];
+    memcpy(pos, t->gstart, (t->ngroups + 1) * sizeof *pos);
+    for (r = 0; r < t->nrows; r++)
+        sorted[pos[c->row_group[r]]++] = t->rec[r];
+    oc_free(pos);
+    oc_free(t->rec);
+    t->rec = sorted;
+    t->rcap = t->nrows;
+    return OC_OK;
+}
+
+oc_status lk_load(const char *path, const char *key, const char *const *cols, size_t ncols, int unique,
+                  const csvr_options *opt, lk_table **out, char sha_hex[OC_SHA256_HEX], oc_error *err)
+{
+    struct load_ctx c;
+    lk_table *t;
+    oc_source *src = NULL;
+    csvr *r = NULL;
+    oc_status st;
+    *out = NULL;
+    memset(&c, 0, sizeof c);
+    t = oc_calloc(1, sizeof *t);
+    c.cidx = oc_calloc(ncols ? ncols : 1, sizeof *c.cidx);
+    if (!t || !c.cidx) {
+        oc_free(t);
+        oc_free(c.cidx);
+        return nomem(err);
+    }
+    t->ncols = ncols;
+    t->unique = unique;
+    c.t = t;
+    c.path = path;
+    c.key = key;
+    c.cols = cols;
+    st = src_open(path, OC_SRC_HASH, &src, err);
+    if (st == OC_OK && !(r = csvr_new(opt, path, on_row, &c)))
+        st = nomem(err);
+    if (st == OC_OK && rehash(t, &c) != 0)
+        st = nomem(err);
+    if (st == OC_OK)
+        st = csvr_read_source(r, src, err);
+    if (st == OC_OK && !c.header_done) {
+        oc_error_at(err, path, 0, 0);
+        st = oc_error_set(err, OC_ECONFIG, "empty lookup file: a header line is required");
+    }
+    if (st == OC_OK)
+        src_sha256(src, sha_hex);
+    if (st == OC_OK)
+        st = group_rows(t, &c, err);
+    if (st == OC_OK && grow((void **)&t->arena, &t->acap, t->alen + OC_ROW_PAD, 1) != 0)
+        st = nomem(err);
+    if (st == OC_OK)
+        memset(t->arena + t->alen, 0, OC_ROW_PAD);
+    if (st == OC_EDATA || st == OC_EIO)   /* a file the configuration names */
+        err->code = st = OC_ECONFIG;
+    csvr_free(r);
+    src_close(src);
+    oc_free(c.cidx);
+    oc_free(c.gfirst);
+    oc_free(c.row_group);
+    if (st != OC_OK) {
+        lk_free(t);
+        return st;
+    }
+    *out = t;
+    return OC_OK;
+}
+
+void lk_free(lk_table *t)
+{
+    if (!t)
+        return;
+    oc_free(t->arena);
+    oc_free(t->rec);
+    oc_free(t->slot);
+    oc_free(t->gstart);
+    oc_free(t);
+}
+
+size_t lk_find(const lk_table *t, const char *k, size_t len, uint32_t *first)
+{
+    size_t i = (size_t)oc_hash_bytes(k, len) & t->mask;
+    for (;;) {
+        uint32_t s = t->slot[i];
+        if (s == 0)
+            return 0;
+        if (key_eq(t, group_off(t, NULL, s - 1), k, len)) {
+            if (!t->gstart) {
+                *first = s - 1;
+                return 1;
+            }
+            *first = t->gstart[s - 1];
+            return t->gstart[s] - t->gstart[s - 1];
+        }
+        i = (i + 1) & t->mask;
+    }
+}
+
+oc_field lk_field(const lk_table *t, uint32_t r, size_t c)
+{
+    oc_field f;
+    const char *p = t->arena + t->rec[r];
+    size_t i;
+    for (i = 0; i <= c; i++)
+        p += strlen(p) + 1;
+    f.ptr = p;
+    f.len = strlen(p);
+    return f;
+}
+
+size_t lk_nrows(const lk_table *t) { return t->nrows; }
+size_t lk_nkeys(const lk_table *t) { return t->ngroups; }
+
+size_t lk_mem_bytes(const lk_table *t)
+{
+    return t->acap + t->rcap * sizeof *t->rec + (t->mask + 1) * sizeof *t->slot +
+           (t->gstart ? (t->ngroups + 1) * sizeof *t->gstart : 0);
+}
