@@ -324,6 +324,8 @@ int cmd_tabulate(int argc, char **argv)
         memset(&acct, 0, sizeof acct);
         acct.read = res.read;
         acct.rejected = res.rejected;
+        acct.totals = res.total_rows;
+        acct.totals_disagree = res.total_mismatch;
         memcpy(acct.by_reason, res.by_reason, sizeof acct.by_reason);
         if (cube_build(cb, &acct, &t, &err) != OC_OK) {
             rc = cli_fail(&err);

@@ -12,6 +12,16 @@
 #include "oc_mem.h"
 #include "oc_source.h"
 
+/* A total row of the input and the sum of the rows below it. */
+typedef struct tot_entry {
+    uint64_t reported, parts;   /* parts: exact part; flags below */
+    uint64_t line;
+    size_t   input;
+    int      has_report, report_unknown, parts_unknown;
+} tot_entry;
+
+#define TOT_MAX_DIMS 8   /* dimensions with total codes checked (2^8 subsets per row) */
+
 struct ctx {
     schema        *s;
     cube         **cubes;
@@ -24,7 +34,108 @@ struct ctx {
     oc_error       rerr;      /* reject reason of the current record */
     int            progress;  /* print a progress line */
     int            shown;     /* a progress line is on the screen */
+    /* total rows (schema has_totals): keyed by the code vector, _T as SCH_CODE_TOTAL */
+    size_t         tdims[TOT_MAX_DIMS], ntdims;
+    oc_strmap     *tot_keys;
+    tot_entry     *tot;
+    size_t         ntot, tot_cap;
+    size_t         k;         /* current input */
 };
+
+static tot_entry *tot_get(struct ctx *c, const uint32_t *codes)
+{
+    const char *key = (const char *)codes;
+    size_t len = c->s->ndims * sizeof *codes;
+    uint32_t i;
+    if (oc_strmap_get(c->tot_keys, key, len, &i))
+        return &c->tot[i];
+    if (c->ntot == c->tot_cap) {
+        size_t cap = c->tot_cap ? c->tot_cap * 2 : 64;
+        tot_entry *n = oc_realloc(c->tot, cap * sizeof *n);
+        if (!n)
+            return NULL;
+        c->tot = n;
+        c->tot_cap = cap;
+    }
+    if (c->ntot >= UINT32_MAX - 1 || oc_strmap_put(c->tot_keys, key, len, (uint32_t)c->ntot, NULL) != OC_OK)
+        return NULL;
+    memset(&c->tot[c->ntot], 0, sizeof c->tot[c->ntot]);
+    return &c->tot[c->ntot++];
+}
+
+/* A total row is kept; any other row adds to every total above it. */
+static oc_status tot_add(struct ctx *c, const oc_row *row, const uint32_t *codes, uint64_t w, oc_error *err)
+{
+    uint32_t key[SCH_MAX_DIMS];
+    size_t d, j;
+    unsigned mask;
+    int is_total = 0;
+    tot_entry *e;
+    for (d = 0; d < c->s->ndims; d++)
+        is_total |= codes[d] == SCH_CODE_TOTAL;
+    if (is_total) {
+        c->res->total_rows++;
+        if (!(e = tot_get(c, codes)))
+            return oc_error_set(err, OC_ENOMEM, "out of memory");
+        if (e->has_report && (e->reported != (w & ~SCH_WEIGHT_SUPPRESSED) ||
+                              e->report_unknown != ((w & SCH_WEIGHT_SUPPRESSED) != 0))) {
+            oc_error_at(err, c->in->path, row->line, 0);
+            return oc_error_set(err, OC_EDATA, "the same total is given twice with different values (first on line %llu)",
+                                (unsigned long long)e->line);
+        }
+        e->has_report = 1;
+        e->reported = w & ~SCH_WEIGHT_SUPPRESSED;
+        e->report_unknown = (w & SCH_WEIGHT_SUPPRESSED) != 0;
+        e->line = row->line;
+        e->input = c->k;
+        return OC_OK;
+    }
+    for (mask = 1; mask < (1u << c->ntdims); mask++) {
+        memcpy(key, codes, c->s->ndims * sizeof *key);
+        for (j = 0; j < c->ntdims; j++)
+            if (mask & (1u << j))
+                key[c->tdims[j]] = SCH_CODE_TOTAL;
+        if (!(e = tot_get(c, key)))
+            return oc_error_set(err, OC_ENOMEM, "out of memory");
+        e->parts += w & ~SCH_WEIGHT_SUPPRESSED;
+        e->parts_unknown |= (w & SCH_WEIGHT_SUPPRESSED) != 0;
+    }
+    return OC_OK;
+}
+
+/* Reports every total row that is not the sum of its parts. */
+static void tot_report(struct ctx *c, const pass_input *inputs)
+{
+    size_t i, d, shown = 0;
+    for (i = 0; i < c->ntot; i++) {
+        const tot_entry *e = &c->tot[i];
+        const uint32_t *codes;
+        size_t len;
+        int bad;
+        if (!e->has_report || e->report_unknown)
+            continue;
+        /* a part suppressed at the source is at least 1 */
+        bad = e->parts_unknown ? e->reported <= e->parts : e->reported != e->parts;
+        if (!bad)
+            continue;
+        c->res->total_mismatch++;
+        if (shown++ >= 20)
+            continue;
+        codes = (const uint32_t *)(const void *)oc_strmap_key(c->tot_keys, i, &len);
+        fprintf(stderr, "ocstat:%s:%llu: warning: the total row (", inputs[e->input].path,
+                (unsigned long long)e->line);
+        for (d = 0; d < c->s->ndims; d++) {
+            size_t n;
+            const char *code = codes[d] == SCH_CODE_TOTAL ? "_T" : dim_code(&c->s->dims[d], codes[d], &n);
+            fprintf(stderr, "%s%s=%s", d ? "," : "", c->s->dims[d].id, code);
+        }
+        fprintf(stderr, ") says %llu; its parts add up to %s%llu\n", (unsigned long long)e->reported,
+                e->parts_unknown ? "more than " : "", (unsigned long long)e->parts);
+    }
+    if (c->res->total_rows)
+        fprintf(stderr, "ocstat: %llu total rows checked against their parts, not counted: %llu disagree\n",
+                (unsigned long long)c->res->total_rows, (unsigned long long)c->res->total_mismatch);
+}
 
 static void csv_quote(FILE *f, const char *p, size_t n)
 {
@@ -126,6 +237,17 @@ static oc_status on_row(void *vc, const oc_row *row, oc_error *err)
         *err = c->rerr;
         return st;
     }
+    if (c->s->has_totals) {
+        int total = 0;
+        for (k = 0; k < n; k++) {
+            if ((st = tot_add(c, row, codes + k * c->s->ndims, w, err)) != OC_OK)
+                return st;
+            for (i = 0; i < c->s->ndims; i++)
+                total |= codes[k * c->s->ndims + i] == SCH_CODE_TOTAL;
+        }
+        if (total)
+            return OC_OK;   /* a total row: checked, not counted */
+    }
     for (k = 0; k < n; k++, codes += c->s->ndims)
         for (i = 0; i < c->ncubes; i++) {
             st = cube_add(c->cubes[i], codes, w, err);
@@ -156,6 +278,15 @@ oc_status pass_run(schema *s, cube **cubes, size_t ncubes, pass_input *inputs, s
     c.codes = oc_calloc(s->ndims ? s->ndims : 1, sizeof *c.codes);
     if (!c.codes)
         return oc_error_set(err, OC_ENOMEM, "out of memory");
+    if (s->has_totals) {
+        for (k = 0; k < s->ndims; k++)
+            if (s->cols[s->dims[k].col].has_total && c.ntdims < TOT_MAX_DIMS)
+                c.tdims[c.ntdims++] = k;
+        if (!(c.tot_keys = oc_strmap_new())) {
+            oc_free(c.codes);
+            return oc_error_set(err, OC_ENOMEM, "out of memory");
+        }
+    }
     csvr_options_default(&opt);
     opt.delim = s->delim;
     opt.quote = s->quote;
@@ -165,6 +296,7 @@ oc_status pass_run(schema *s, cube **cubes, size_t ncubes, pass_input *inputs, s
         oc_source *src = NULL;
         csvr *r;
         c.in = &inputs[k];
+        c.k = k;
         c.bound = 0;
         st = src_open(inputs[k].path, (flags & PASS_HASH) ? OC_SRC_HASH : 0, &src, err);
         if (st != OC_OK)
@@ -192,6 +324,10 @@ oc_status pass_run(schema *s, cube **cubes, size_t ncubes, pass_input *inputs, s
             c.shown = 0;
         }
     }
+    if (st == OC_OK && s->has_totals)
+        tot_report(&c, inputs);
+    oc_strmap_free(c.tot_keys);
+    oc_free(c.tot);
     oc_free(c.codes);
     return st;
 }

@@ -40,6 +40,8 @@ typedef struct pass_input {
 typedef struct pass_result {
     uint64_t read, rejected;
     uint64_t by_reason[SCH_R_COUNT_];
+    uint64_t total_rows;       /* input rows that are totals (a value mapped to _T): not counted */
+    uint64_t total_mismatch;   /* ... whose value is not the sum of their parts (reported on stderr) */
 } pass_result;
 
 #define PASS_HASH     1u   /* SHA-256 of every input (for the manifest) */

@@ -571,6 +571,9 @@ static oc_status manifest_head(const pipe_t *p, const char *rej_path, uint64_t n
                              ", \"rows_filtered\": %" PRIu64 ", \"rows_rejected\": %" PRIu64,
                           t->ncells, prim, sec, t->min_count, t->acct.read, t->acct.counted, t->acct.filtered,
                           t->acct.rejected));
+        if (t->acct.totals)
+            TRY(oc_buf_printf(b, ", \"rows_totals\": %" PRIu64 ", \"totals_disagreeing\": %" PRIu64, t->acct.totals,
+                              t->acct.totals_disagree));
         if (t->group_dims)
             TRY(oc_buf_printf(b, ", \"group_rule_flagged\": %zu", t->group_flagged));
         TRY(oc_buf_append(b, "}", 1));
@@ -849,6 +852,8 @@ int cmd_run(int argc, char **argv)
         memset(&acct, 0, sizeof acct);
         acct.read = d->res.read;
         acct.rejected = d->res.rejected;
+        acct.totals = d->res.total_rows;
+        acct.totals_disagree = d->res.total_mismatch;
         memcpy(acct.by_reason, d->res.by_reason, sizeof acct.by_reason);
         if (cube_build(p.tbl[i].cb, &acct, &p.tbl[i].t, &err) != OC_OK) {
             rc = cli_fail(&err);

@@ -152,6 +152,9 @@ int cmd_validate(int argc, char **argv)
         for (r = 1; r < SCH_R_COUNT_; r++)
             if (res.by_reason[r])
                 printf("  %-20s %10" PRIu64 "\n", schema_reason_name((sch_reason)r), res.by_reason[r]);
+        if (res.total_rows)
+            printf("rows that are totals: %5" PRIu64 " (checked against their parts, not counted; %" PRIu64
+                   " disagree)\n", res.total_rows, res.total_mismatch);
     }
     for (d = 0; d < s->ndims; d++) {
         const oc_table *t = tabs[d];

@@ -81,6 +81,7 @@ static const char *conf_status(uint8_t st)
     switch (st) {
     case CELL_PRIMARY:   return "A";
     case CELL_SECONDARY: return "D";
+    case CELL_SOURCE:    return "C";
     default:             return "F";
     }
 }
@@ -210,8 +211,12 @@ static size_t write_json(FILE *out, const oc_table *t, const tabw_options *opt)
     }
     fputs("},\n", out);
     fprintf(out, "  \"rows\": {\"read\": %" PRIu64 ", \"counted\": %" PRIu64 ", \"filtered\": %" PRIu64
-                 ", \"rejected\": %" PRIu64 "},\n",
+                 ", \"rejected\": %" PRIu64,
             t->acct.read, t->acct.counted, t->acct.filtered, t->acct.rejected);
+    if (t->acct.totals)   /* only for inputs with total rows: other outputs stay as they were */
+        fprintf(out, ", \"totals\": %" PRIu64 ", \"totals_disagreeing\": %" PRIu64, t->acct.totals,
+                t->acct.totals_disagree);
+    fputs("},\n", out);
     fprintf(out, "  \"cells\": [");
     for (c = 0; c < t->ncells; c++) {
         fputs(c ? ",\n    {" : "\n    {", out);

@@ -255,7 +255,7 @@ static audit_reason judge(const actx *a, size_t cell, double lb, double lo, doub
 {
     const oc_table *t = a->t;
     double v = (double)t->value[cell], need_hi, need_lo, ca, cb;
-    if (t->status[cell] == CELL_FREE)
+    if (cell_unknown(t->status[cell]))
         return AUDIT_PASS;   /* not released: nothing to disclose */
     ca = ceil(lo - EPS);
     cb = isinf(hi) ? INFINITY : floor(hi + EPS);
@@ -329,7 +329,7 @@ static unsigned needs(const actx *a, size_t cell)
     const oc_table *t = a->t;
     double v = (double)t->value[cell];
     unsigned n = NEED_MOVE;
-    if (t->status[cell] == CELL_FREE)
+    if (cell_unknown(t->status[cell]))
         return 0;
     if (t->status[cell] == CELL_PRIMARY) {
         if (fmax(a->o->upl, a->o->upl_pct / 100.0 * v) > 0)

@@ -319,6 +319,16 @@ static oc_status grow(cube *c, oc_error *err)
     return OC_OK;
 }
 
+/* *cell += w, keeping SCH_WEIGHT_SUPPRESSED as a flag: -1 on overflow. */
+static int count_add(uint64_t *cell, uint64_t w)
+{
+    uint64_t a = *cell & ~SCH_WEIGHT_SUPPRESSED, b = w & ~SCH_WEIGHT_SUPPRESSED;
+    if (a > ~SCH_WEIGHT_SUPPRESSED - b)
+        return -1;
+    *cell = (a + b) | ((*cell | w) & SCH_WEIGHT_SUPPRESSED);
+    return 0;
+}
+
 static oc_status add_key(cube *c, uint64_t key, uint64_t weight, oc_error *err)
 {
     size_t i, mask;
@@ -339,9 +349,8 @@ static oc_status add_key(cube *c, uint64_t key, uint64_t weight, oc_error *err)
         i = (i + 1) & mask;
     }
     sl = &c->slots[i];
-    if (sl->count > UINT64_MAX - weight)
+    if (count_add(&sl->count, weight) != 0)
         return oc_error_set(err, OC_EDATA, "count overflow in table '%s'", c->sp.id ? c->sp.id : "?");
-    sl->count += weight;
     return OC_OK;
 }
 
@@ -439,9 +448,8 @@ oc_status cube_add(cube *c, const uint32_t *codes, uint64_t weight, oc_error *er
             }
             at += idx[i] * c->stride[i];
         }
-        if (c->cells[at] > UINT64_MAX - weight)
+        if (count_add(&c->cells[at], weight) != 0)
             return oc_error_set(err, OC_EDATA, "count overflow in table '%s'", c->sp.id ? c->sp.id : "?");
-        c->cells[at] += weight;
     } else {
 hash:
         if ((st = add_key(c, pack(c, idx), weight, err)) != OC_OK)
@@ -684,6 +692,8 @@ size_t table_protect_primary(oc_table *t)
         uint64_t v = t->value[i];
         int sens = (t->min_count > 0 && v >= 1 && v < (uint64_t)t->min_count) ||
                    (t->protect_zeros && v == 0);
+        if (t->status[i] == CELL_SOURCE)   /* not published anyway */
+            continue;
         t->status[i] = sens ? CELL_PRIMARY : CELL_PUBLISHED;
         n += (size_t)sens;
     }
@@ -865,11 +875,10 @@ oc_status cube_build(cube *c, const tab_accounting *ds, oc_table **out, oc_error
             size_t cell = 0;
             for (i = 0; i < nd; i++)
                 cell += od[i].chain[od[i].chain_off[idx[i]] + at[i]] * od[i].stride;
-            if (t->value[cell] > UINT64_MAX - count) {
+            if (count_add(&t->value[cell], count) != 0) {
                 st = oc_error_set(err, OC_EDATA, "count overflow in a margin of table '%s'", t->id);
                 goto out;
             }
-            t->value[cell] += count;
             for (i = nd; i-- > 0;) {
                 if (++at[i] < od[i].chain_len[idx[i]])
                     break;
@@ -879,6 +888,11 @@ oc_status cube_build(cube *c, const tab_accounting *ds, oc_table **out, oc_error
                 break;
         }
     }
+    for (k = 0; k < t->ncells; k++)
+        if (t->value[k] & SCH_WEIGHT_SUPPRESSED) {
+            t->value[k] &= ~SCH_WEIGHT_SUPPRESSED;
+            t->status[k] = CELL_SOURCE;
+        }
     t->totals = c->sp.totals;
     t->min_count = c->sp.min_count;
     t->protect_zeros = c->sp.protect_zeros;

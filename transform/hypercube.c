@@ -1163,7 +1163,7 @@ oc_status hc_certify(const oc_table *t, const hc_need *nd, hc_moves *mv, oc_erro
     if ((st = link_existing(&h, err)) != OC_OK)
         goto out;
     for (c = 0; c < t->ncells; c++)
-        if (t->status[c] != CELL_PUBLISHED && t->status[c] != CELL_FREE && (st = settle_cell(&h, c, &ok, err)) != OC_OK)
+        if (t->status[c] != CELL_PUBLISHED && !cell_unknown(t->status[c]) && (st = settle_cell(&h, c, &ok, err)) != OC_OK)
             goto out;
 out:
     ctx_fini(&h);

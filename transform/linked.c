@@ -90,7 +90,8 @@ oc_status linked_protect(oc_table *cover, oc_table *const *tabs, size_t n, prote
         goto out;
     }
     for (c = 0; c < cover->ncells; c++)
-        cover->status[c] = CELL_PUBLISHED;
+        if (cover->status[c] != CELL_SOURCE)
+            cover->status[c] = CELL_PUBLISHED;
     cover->min_count = 0;
     cover->group_flagged = 0;
     cover->upl = cover->lpl = cover->upl_pct = cover->lpl_pct = 0;

@@ -245,6 +245,9 @@ const char *protect_method_name(int method)
 static int method_of(const oc_table *t)
 {
     size_t d, inner = 1;
+    for (d = 0; d < t->ncells; d++)   /* only moves know cells the attacker does not see */
+        if (cell_unknown(t->status[d]))
+            return SDC_HYPERCUBE;
     if (t->method != SDC_AUTO)
         return t->method;
     if (t->ndims <= 2)

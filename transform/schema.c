@@ -155,6 +155,7 @@ void schema_free(schema *s)
     oc_free(s->path);
     oc_free(s->dataset);
     oc_free(s->count_name);
+    oc_strmap_free(s->count_suppressed);
     oc_free(s);
 }
 
@@ -333,7 +334,10 @@ static oc_status load_code_list(schema *s, sch_column *c, const oc_ynode *node, 
         const char *f = t.cells[r][from], *v = t.cells[r][to];
         uint32_t idx;
         int existed;
-        if (!oc_strmap_get(c->codes, v, strlen(v), &idx)) {
+        if (strcmp(v, "_T") == 0) {   /* a row that is itself a total */
+            idx = SCH_CODE_TOTAL;
+            c->has_total = 1;
+        } else if (!oc_strmap_get(c->codes, v, strlen(v), &idx)) {
             /* labels first, so labels always has an entry per code */
             char **nl;
             idx = (uint32_t)oc_strmap_count(c->codes);
@@ -362,7 +366,7 @@ static oc_status load_code_list(schema *s, sch_column *c, const oc_ynode *node, 
                 goto out;
             }
         }
-        if (rank >= 0) {   /* a code's rank (principal matches): one per code */
+        if (rank >= 0 && idx != SCH_CODE_TOTAL) {   /* a code's rank (principal matches): one per code */
             int64_t rk;
             if (oc_parse_i64(t.cells[r][rank], strlen(t.cells[r][rank]), &rk) != 0 || rk < 0 ||
                 rk >= UINT32_MAX) {
@@ -610,10 +614,14 @@ static oc_status load_column(schema *s, sch_column *c, const oc_ynode *key, cons
             int existed;
             if (to->kind != OC_YSCALAR || to->len == 0)
                 return oc_yerror(err, to, s->path, OC_ECONFIG, "map target must be a non-empty code");
-            if (oc_strmap_put(c->codes, to->str, to->len, idx, &existed) != OC_OK)
+            if (strcmp(to->str, "_T") == 0) {   /* a row that is itself a total */
+                idx = SCH_CODE_TOTAL;
+                c->has_total = 1;
+            } else if (oc_strmap_put(c->codes, to->str, to->len, idx, &existed) != OC_OK) {
                 return nomem(err);
-            if (existed)
+            } else if (existed) {
                 oc_strmap_get(c->codes, to->str, to->len, &idx);
+            }
             if (oc_strmap_put(c->map, map->keys[i]->str, map->keys[i]->len, idx, NULL) != OC_OK)
                 return nomem(err);
         }
@@ -1190,9 +1198,11 @@ oc_status schema_load(const char *path, schema **out, oc_error *err)
         goto fail;
     if ((n = oc_ymap_get(root, "count")) != NULL && !oc_ynode_is_null(n)) {
         if (n->kind == OC_YMAP) {   /* {column: NAME, thousands: ","} */
-            static const char *const ckeys[] = {"column", "thousands", NULL};
-            const oc_ynode *th = oc_ymap_get(n, "thousands");
+            static const char *const ckeys[] = {"column", "thousands", "suppressed", NULL};
+            const oc_ynode *th = oc_ymap_get(n, "thousands"), *sup = oc_ymap_get(n, "suppressed");
             if ((st = oc_ycheck_keys(n, ckeys, path, err)) != OC_OK)
+                goto fail;
+            if (sup && (st = load_string_set(s, sup, &s->count_suppressed, "suppressed", err)) != OC_OK)
                 goto fail;
             if (th) {
                 /* the delimiter is allowed: such counts come quoted ("1,282") */
@@ -1245,6 +1255,20 @@ oc_status schema_load(const char *path, schema **out, oc_error *err)
         s->ndims = i + 1;
         if ((st = load_dim(s, &s->dims[i], dims->keys[i], dims->vals[i], &sha, err)) != OC_OK)
             goto fail;
+        if (s->cols[s->dims[i].col].has_total && ++s->has_totals > 8) {
+            st = oc_yerror(err, dims->keys[i], path, OC_ECONFIG, "at most 8 dimensions may have total rows (_T)");
+            goto fail;
+        }
+    }
+    for (i = 0; i < s->ncols; i++) {   /* a total row is checked along its dimensions */
+        size_t d;
+        for (d = 0; d < s->ndims && s->dims[d].col != (int)i; d++)
+            ;
+        if (s->cols[i].has_total && d == s->ndims) {
+            st = oc_yerror(err, cols->keys[i], path, OC_ECONFIG,
+                           "column '%s' maps a value to _T (a total row): it must be a dimension", s->cols[i].name);
+            goto fail;
+        }
     }
     if (!s->header) {
         size_t mx = 0;
@@ -1651,7 +1675,7 @@ static int pick(schema *s, const oc_row *row, size_t i)
         }
         if (j == L->nrank_path) {
             v = lookup_value(s, c);
-            if (oc_strmap_get_padded(c->map, v.ptr, v.len, &idx))
+            if (oc_strmap_get_padded(c->map, v.ptr, v.len, &idx) && idx != SCH_CODE_TOTAL)
                 r = c->rank ? c->rank[idx] : idx;
         }
         if (m == 0 || r < best_rank) {
@@ -1756,10 +1780,14 @@ oc_status schema_recode(schema *s, const oc_row *row, const uint32_t **codes, si
     if (s->count_field >= 0) {
         const oc_field *f = &row->fields[s->count_field];
         int64_t v;
-        if (count_value(s, f, &v) != 0 || v < 0)
+        uint32_t mark;
+        if (s->count_suppressed && oc_strmap_get_padded(s->count_suppressed, f->ptr, f->len, &mark))
+            *weight = SCH_WEIGHT_SUPPRESSED;   /* unknown: counts 0, marks its cells */
+        else if (count_value(s, f, &v) != 0 || v < 0 || (uint64_t)v >= SCH_WEIGHT_SUPPRESSED)
             return reject(SCH_R_BAD_COUNT, reason, err, s->count_name,
                           f->len && f->ptr[0] == '<' ? "source-suppressed count (not a number)" : "invalid count", f);
-        *weight = (uint64_t)v;
+        else
+            *weight = (uint64_t)v;
     }
     for (d = 0; d < s->ncols; d++)
         if (s->cols[d].lookup < 0)

@@ -38,6 +38,13 @@
 
 #define SCH_MAX_DIMS 64          /* dimensions per schema */
 #define SCH_CODE_U  "_U"
+/* In a record's weight: the count was suppressed at the source ("<5"), so
+ * its value is unknown and every cell it falls in is not exact. */
+#define SCH_WEIGHT_SUPPRESSED (UINT64_C(1) << 63)
+/* A code index meaning "total": the input row is itself a total along this
+ * dimension (a map or code list sends a value such as "Total" to _T).
+ * Such rows are not counted; they are checked against their parts. */
+#define SCH_CODE_TOTAL (UINT32_MAX - 1)
 
 typedef enum sch_coltype { SCH_INTEGER, SCH_CODE, SCH_DATE } sch_coltype;
 
@@ -75,6 +82,7 @@ typedef struct sch_column {
     char      **labels;     /* per code index, owned, may hold NULL; size = ncodes (closed) */
     uint32_t   *rank;       /* per code index: the code list's rank column (owned; NULL: list order) */
     int         open;       /* values as they come */
+    int         has_total;  /* some value maps to _T (SCH_CODE_TOTAL) */
     uint32_t    max_open;   /* bound on distinct values of an open column */
     int         tok_numeric;/* some missing/special token is itself an integer */
     int         lookup;     /* drawn through this lookup (index), or -1: the input */
@@ -148,12 +156,14 @@ typedef struct schema {
     int         count_col;  /* column index of the count, or -1 */
     char       *count_name; /* owned */
     char        count_thousands; /* thousands separator in counts ("1,282"), 0: none */
+    oc_strmap  *count_suppressed; /* owned: markers of counts suppressed at the source ("<5"), or NULL */
     int         count_field;/* input field of the count */
     size_t      ncols;
     sch_column *cols;       /* owned */
     size_t      ndims;
     sch_dim    *dims;       /* owned */
     size_t      nfields;    /* expected fields per record, from the header */
+    int         has_totals; /* dimensions whose column maps a value to _T (total rows) */
     size_t      nlookups;
     sch_lookup *lookups;    /* owned; a parent comes before its children */
     int         each;       /* index of the match: each lookup, or -1 */

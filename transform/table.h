@@ -17,10 +17,17 @@ typedef enum cell_status {
     CELL_PUBLISHED = 0,   /* OBS_STATUS A, CONF_STATUS F */
     CELL_PRIMARY   = 1,   /* OBS_STATUS Q, CONF_STATUS A */
     CELL_SECONDARY = 2,   /* OBS_STATUS Q, CONF_STATUS D */
-    CELL_FREE      = 3    /* only in the joint table of linked protection (linked.h): a
+    CELL_FREE      = 3,   /* only in the joint table of linked protection (linked.h): a
                            * cell no released table holds, unknown to the attacker and
                            * needing no protection; never written */
+    CELL_SOURCE    = 4    /* includes a count suppressed at the source ("<5"): not exact,
+                           * so not published (OBS_STATUS Q, CONF_STATUS C); value holds
+                           * the exact part only.  Protection treats it as unknown to the
+                           * attacker, like CELL_FREE */
 } cell_status;
+
+/* Cells the attacker does not see and that need no protection themselves. */
+static inline int cell_unknown(uint8_t st) { return st == CELL_FREE || st == CELL_SOURCE; }
 
 /* Secondary suppression methods (protect.h). */
 enum { SDC_AUTO = 0, SDC_GAUSS = 1, SDC_HYPERCUBE = 2 };
@@ -42,6 +49,10 @@ typedef struct tab_accounting {
     uint64_t counted;    /* records that went into the table */
     uint64_t filtered;   /* records excluded by `where` */
     uint64_t rejected;   /* records rejected (dataset-wide) */
+    uint64_t totals;     /* records that are totals of the source (dataset-wide): checked
+                          * against their parts, not counted; read = counted + filtered +
+                          * rejected + totals */
+    uint64_t totals_disagree;   /* ... whose value is not the sum of their parts */
     uint64_t by_reason[SCH_R_COUNT_];
 } tab_accounting;
 

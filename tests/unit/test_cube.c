@@ -306,6 +306,50 @@ Test(cube, threshold_rule_boundaries)
     cr_assert_eq(table_protect_primary(&t), 0);
 }
 
+/* A count suppressed at the source ("<5") makes its cell and every margin
+ * above it CELL_SOURCE, holding only the exact part; other cells stay exact. */
+Test(cube, source_suppressed_counts_mark_their_cells_and_margins)
+{
+    schema *s = load(yaml);
+    cube_spec sp;
+    cube *c;
+    oc_table *t = NULL;
+    oc_error err;
+    tab_accounting acct;
+    uint32_t m[3] = {0, 0, 0}, f[3] = {1, 0, 0};
+    uint32_t idx;
+    size_t i, nsrc = 0;
+    cr_assert_eq(oc_strmap_put(s->dims[2].codes, "R", 1, 0, NULL), OC_OK);
+    cr_assert(dim_find(&s->dims[2], "R", 1, &idx));
+    memset(&sp, 0, sizeof sp);
+    sp.nby = 1;
+    sp.by[0] = 0;
+    sp.totals = 1;
+    sp.min_count = 3;
+    oc_error_clear(&err);
+    cr_assert_eq(cube_new(s, &sp, &c, &err), OC_OK);
+    cr_assert_eq(cube_add(c, m, 7, &err), OC_OK);
+    cr_assert_eq(cube_add(c, f, 2, &err), OC_OK);
+    cr_assert_eq(cube_add(c, f, SCH_WEIGHT_SUPPRESSED, &err), OC_OK);
+    memset(&acct, 0, sizeof acct);
+    cr_assert_eq(cube_build(c, &acct, &t, &err), OC_OK, "%s", err.msg);
+    for (i = 0; i < t->ncells; i++) {
+        const char *code = t->dims[0].codes[i];
+        if (strcmp(code, "_T") == 0 || strcmp(code, "F") == 0) {
+            cr_assert_eq(t->status[i], CELL_SOURCE, "%s", code);
+            cr_assert_eq(t->value[i], strcmp(code, "_T") == 0 ? 9u : 2u, "%s", code);   /* exact parts */
+            nsrc++;
+        } else if (strcmp(code, "M") == 0) {
+            cr_assert_eq(t->status[i], CELL_PUBLISHED);
+            cr_assert_eq(t->value[i], 7u);
+        }
+    }
+    cr_assert_eq(nsrc, 2);
+    table_free(t);
+    cube_free(c);
+    schema_free(s);
+}
+
 Test(cube, counts_that_overflow_a_margin_are_an_error)
 {
     schema *s = load(yaml);
@@ -324,8 +368,9 @@ Test(cube, counts_that_overflow_a_margin_are_an_error)
     sp.totals = 1;
     oc_error_clear(&err);
     cr_assert_eq(cube_new(s, &sp, &c, &err), OC_OK);
-    cr_assert_eq(cube_add(c, a, UINT64_MAX / 2 + 1, &err), OC_OK);
-    cr_assert_eq(cube_add(c, b, UINT64_MAX / 2 + 1, &err), OC_OK);   /* each cell fits, _T does not */
+    /* counts go up to 2^63 - 1 (the top bit flags source suppression) */
+    cr_assert_eq(cube_add(c, a, (UINT64_MAX >> 2) + 1, &err), OC_OK);
+    cr_assert_eq(cube_add(c, b, (UINT64_MAX >> 2) + 1, &err), OC_OK);   /* each cell fits, _T does not */
     memset(&acct, 0, sizeof acct);
     cr_assert_eq(cube_build(c, &acct, &t, &err), OC_EDATA);
     cr_assert_null(t);
