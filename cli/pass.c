@@ -40,6 +40,25 @@ struct ctx {
     tot_entry     *tot;
     size_t         ntot, tot_cap;
     size_t         k;         /* current input */
+    /* with lookups, rows are handled in blocks so that their lookups' cache
+     * misses overlap (schema_prefetch): copies of the rows */
+    struct brow   *brow;      /* BLOCK rows */
+    size_t         nb;
+    char          *bb;        /* fields (each followed by OC_ROW_PAD zero bytes) and raw text */
+    size_t         bblen, bbcap;
+    size_t        *boff;      /* per field: offset in bb; len in blen */
+    size_t        *blen;
+    size_t         nbf, bfcap;
+    oc_field      *bfield;    /* rebuilt at each flush */
+    uint64_t      *bhash;     /* BLOCK x nlookups */
+};
+
+#define BLOCK 16    /* rows in flight: more only queue behind the memory (measured) */
+
+struct brow {
+    uint64_t line, record;
+    size_t   f0, nfields;     /* fields f0 .. f0+nfields-1 of boff/blen */
+    size_t   raw_off, raw_len;
 };
 
 static tot_entry *tot_get(struct ctx *c, const uint32_t *codes)
@@ -197,13 +216,99 @@ static oc_status on_reject(struct ctx *c, const oc_row *row, sch_reason why, oc_
     return OC_OK;
 }
 
+static oc_status count_row(struct ctx *c, const oc_row *row, oc_error *err);
+
+/* Recodes and counts the rows of the block, after starting their lookups'
+ * memory loads. */
+static oc_status flush_block(struct ctx *c, oc_error *err)
+{
+    size_t i, j, nl = c->s->nlookups;
+    oc_row rows[BLOCK];
+    oc_status st = OC_OK;
+    for (j = 0; j < c->nbf; j++) {
+        c->bfield[j].ptr = c->bb + c->boff[j];
+        c->bfield[j].len = c->blen[j];
+    }
+    for (i = 0; i < c->nb; i++) {
+        const struct brow *b = &c->brow[i];
+        rows[i].fields = c->bfield + b->f0;
+        rows[i].nfields = b->nfields;
+        rows[i].line = b->line;
+        rows[i].record = b->record;
+        rows[i].raw = c->bb + b->raw_off;
+        rows[i].raw_len = b->raw_len;
+        schema_prefetch(c->s, &rows[i], c->bhash + i * nl, 0);
+    }
+    for (i = 0; i < c->nb; i++)
+        schema_prefetch(c->s, &rows[i], c->bhash + i * nl, 1);
+    for (i = 0; i < c->nb && st == OC_OK; i++) {
+        c->s->hint = c->bhash + i * nl;   /* the hashes are computed already */
+        st = count_row(c, &rows[i], err);
+    }
+    c->s->hint = NULL;
+    c->nb = 0;
+    c->nbf = 0;
+    c->bblen = 0;
+    return st;
+}
+
+/* Copies row into the block (the reader's row is borrowed). */
+static oc_status block_row(struct ctx *c, const oc_row *row, oc_error *err)
+{
+    struct brow *b = &c->brow[c->nb];
+    size_t j, need = row->raw_len + OC_ROW_PAD, at = c->bblen;
+    char *p;
+    for (j = 0; j < row->nfields; j++)
+        need += row->fields[j].len + OC_ROW_PAD;
+    if (c->nbf + row->nfields > c->bfcap) {
+        size_t cap = (c->nbf + row->nfields) * 2;
+        size_t *no = oc_realloc(c->boff, cap * sizeof *no), *nl;
+        oc_field *nf;
+        if (!no)
+            return oc_error_set(err, OC_ENOMEM, "out of memory");
+        c->boff = no;
+        if (!(nl = oc_realloc(c->blen, cap * sizeof *nl)))
+            return oc_error_set(err, OC_ENOMEM, "out of memory");
+        c->blen = nl;
+        if (!(nf = oc_realloc(c->bfield, cap * sizeof *nf)))
+            return oc_error_set(err, OC_ENOMEM, "out of memory");
+        c->bfield = nf;
+        c->bfcap = cap;
+    }
+    if (at + need > c->bbcap) {
+        size_t cap = (at + need) * 2;
+        char *nb = oc_realloc(c->bb, cap);
+        if (!nb)
+            return oc_error_set(err, OC_ENOMEM, "out of memory");
+        c->bb = nb;
+        c->bbcap = cap;
+    }
+    p = c->bb + at;
+    b->line = row->line;
+    b->record = row->record;
+    b->f0 = c->nbf;
+    b->nfields = row->nfields;
+    for (j = 0; j < row->nfields; j++) {   /* each field, then OC_ROW_PAD zeros */
+        c->boff[c->nbf] = (size_t)(p - c->bb);
+        c->blen[c->nbf++] = row->fields[j].len;
+        memcpy(p, row->fields[j].ptr, row->fields[j].len);
+        p += row->fields[j].len;
+        memset(p, 0, OC_ROW_PAD);
+        p += OC_ROW_PAD;
+    }
+    b->raw_off = (size_t)(p - c->bb);
+    b->raw_len = row->raw_len;
+    memcpy(p, row->raw, row->raw_len);
+    memset(p + row->raw_len, 0, OC_ROW_PAD);
+    c->bblen = at + need;
+    if (++c->nb == BLOCK)
+        return flush_block(c, err);
+    return OC_OK;
+}
+
 static oc_status on_row(void *vc, const oc_row *row, oc_error *err)
 {
     struct ctx *c = vc;
-    uint64_t w;
-    sch_reason why;
-    size_t i, k, n;
-    const uint32_t *codes;
     oc_status st;
     if (!c->bound && c->s->header) {
         c->bound = 1;
@@ -221,6 +326,18 @@ static oc_status on_row(void *vc, const oc_row *row, oc_error *err)
         }
         c->s->nfields = row->nfields;
     }
+    if (c->brow)
+        return block_row(c, row, err);
+    return count_row(c, row, err);
+}
+
+static oc_status count_row(struct ctx *c, const oc_row *row, oc_error *err)
+{
+    uint64_t w;
+    sch_reason why;
+    size_t i, k, n;
+    const uint32_t *codes;
+    oc_status st;
     c->res->read++;
     c->in->read++;
     c->pol->read++;
@@ -278,6 +395,16 @@ oc_status pass_run(schema *s, cube **cubes, size_t ncubes, pass_input *inputs, s
     c.codes = oc_calloc(s->ndims ? s->ndims : 1, sizeof *c.codes);
     if (!c.codes)
         return oc_error_set(err, OC_ENOMEM, "out of memory");
+    if (s->nlookups) {
+        c.brow = oc_calloc(BLOCK, sizeof *c.brow);
+        c.bhash = oc_calloc(BLOCK * s->nlookups, sizeof *c.bhash);
+        if (!c.brow || !c.bhash) {
+            oc_free(c.brow);
+            oc_free(c.bhash);
+            oc_free(c.codes);
+            return oc_error_set(err, OC_ENOMEM, "out of memory");
+        }
+    }
     if (s->has_totals) {
         for (k = 0; k < s->ndims; k++)
             if (s->cols[s->dims[k].col].has_total && c.ntdims < TOT_MAX_DIMS)
@@ -308,6 +435,16 @@ oc_status pass_run(schema *s, cube **cubes, size_t ncubes, pass_input *inputs, s
             break;
         }
         st = csvr_read_source(r, src, err);
+        if (c.nb) {   /* rows before a reader error come first */
+            oc_error e2;
+            oc_status st2;
+            oc_error_clear(&e2);
+            st2 = flush_block(&c, &e2);
+            if (st2 != OC_OK) {
+                *err = e2;
+                st = st2;
+            }
+        }
         if (st == OC_OK && !c.bound && s->header) {
             oc_error_at(err, inputs[k].path, 0, 0);
             st = oc_error_set(err, OC_EDATA, "empty input: no header line");
@@ -328,6 +465,12 @@ oc_status pass_run(schema *s, cube **cubes, size_t ncubes, pass_input *inputs, s
         tot_report(&c, inputs);
     oc_strmap_free(c.tot_keys);
     oc_free(c.tot);
+    oc_free(c.brow);
+    oc_free(c.bhash);
+    oc_free(c.boff);
+    oc_free(c.blen);
+    oc_free(c.bfield);
+    oc_free(c.bb);
     oc_free(c.codes);
     return st;
 }

@@ -8,13 +8,17 @@
 #include "oc_source.h"
 
 struct lk_table {
-    char     *arena;     /* rows: key NUL col0 NUL col1 NUL ...; OC_ROW_PAD zeros at the end */
+    char     *arena;     /* rows: each field (key first, then the kept columns) as its
+                          * length (one byte below 255, else 255 and 4 bytes) and its
+                          * bytes; OC_ROW_PAD zeros at the end */
     size_t    alen, acap;
     uint32_t *rec;       /* arena offset of each row; grouped by key, file order within */
     size_t    nrows, rcap;
     size_t    ncols;
     int       unique;
-    uint32_t *slot;      /* open addressing: group + 1, 0 empty */
+    uint64_t *slot;      /* open addressing: hash tag << 32 | value, 0 empty; value is
+                          * group + 1 while loading, then (unique) the row's arena
+                          * offset + 1 or (not unique) group + 1 */
     size_t    mask;
     size_t    ngroups;
     uint32_t *gstart;    /* group g is rec[gstart[g] .. gstart[g+1]); NULL when unique */
@@ -29,7 +33,7 @@ struct load_ctx {
     size_t             nfields;
     int                kidx;
     int               *cidx;      /* ncols */
-    uint32_t          *gfirst;    /* arena offset of each group's first row */
+    uint32_t          *gfirst;    /* not unique: arena offset of each group's first row */
     size_t             gcap;
     uint32_t          *row_group; /* not unique: each row's group */
     size_t             rgcap;
@@ -53,29 +57,44 @@ static int grow(void **p, size_t *cap, size_t need, size_t elem)
     return 0;
 }
 
-/* The key of the group whose first row starts at off. */
+/* The field stored at p: its bytes, and its length in *len. */
+static const char *field_at(const char *p, size_t *len)
+{
+    uint32_t n;
+    if ((unsigned char)*p < 255) {
+        *len = (unsigned char)*p;
+        return p + 1;
+    }
+    memcpy(&n, p + 1, sizeof n);
+    *len = n;
+    return p + 5;
+}
+
+/* Is the key of the row at off (k, len)? */
 static int key_eq(const lk_table *t, uint32_t off, const char *k, size_t len)
 {
-    const char *p = t->arena + off;
-    return strnlen(p, len + 1) == len && memcmp(p, k, len) == 0;
+    size_t n;
+    const char *p = field_at(t->arena + off, &n);
+    return n == len && memcmp(p, k, len) == 0;
 }
 
-static size_t key_len(const lk_table *t, uint32_t off) { return strlen(t->arena + off); }
+#define TAG(h) ((h) >> 32 | 1)   /* never 0, so a used slot is never 0 */
 
+/* While loading: the arena offset of group g's first row (unique keys:
+ * groups are rows). */
 static uint32_t group_off(const lk_table *t, const struct load_ctx *c, size_t g)
 {
-    if (c)
-        return c->gfirst[g];
-    return t->rec[t->gstart ? t->gstart[g] : g];
+    return t->unique ? t->rec[g] : c->gfirst[g];
 }
 
-/* Finds the slot holding key k, or the empty slot where it would go. */
+/* While loading: finds the slot holding key k, or the empty slot where it
+ * would go. */
 static size_t probe(const lk_table *t, const struct load_ctx *c, const char *k, size_t len, uint64_t h)
 {
     size_t i = (size_t)h & t->mask;
     for (;;) {
-        uint32_t s = t->slot[i];
-        if (s == 0 || key_eq(t, group_off(t, c, s - 1), k, len))
+        uint64_t s = t->slot[i];
+        if (s == 0 || ((s >> 32) == TAG(h) && key_eq(t, group_off(t, c, (uint32_t)s - 1), k, len)))
             return i;
         i = (i + 1) & t->mask;
     }
@@ -84,7 +103,7 @@ static size_t probe(const lk_table *t, const struct load_ctx *c, const char *k, 
 static int rehash(lk_table *t, const struct load_ctx *c)
 {
     size_t n = t->mask ? (t->mask + 1) * 2 : 1024, g;
-    uint32_t *old = t->slot;
+    uint64_t *old = t->slot;
     t->slot = oc_calloc(n, sizeof *t->slot);
     if (!t->slot) {
         t->slot = old;
@@ -92,9 +111,10 @@ static int rehash(lk_table *t, const struct load_ctx *c)
     }
     t->mask = n - 1;
     for (g = 0; g < t->ngroups; g++) {
-        uint32_t off = group_off(t, c, g);
-        size_t len = key_len(t, off);
-        t->slot[probe(t, c, t->arena + off, len, oc_hash_bytes(t->arena + off, len))] = (uint32_t)(g + 1);
+        size_t len;
+        const char *k = field_at(t->arena + group_off(t, c, g), &len);
+        uint64_t h = oc_hash_bytes(k, len);
+        t->slot[probe(t, c, k, len, h)] = TAG(h) << 32 | (g + 1);
     }
     oc_free(old);
     return 0;
@@ -107,6 +127,7 @@ static oc_status on_row(void *vc, const oc_row *row, oc_error *err)
     size_t i, need;
     const oc_field *kf;
     uint32_t off;
+    uint64_t h;
     size_t sl;
     if (!c->header_done) {
         c->header_done = 1;
@@ -139,11 +160,7 @@ static oc_status on_row(void *vc, const oc_row *row, oc_error *err)
     need = 0;
     for (i = 0; i <= t->ncols; i++) {
         const oc_field *f = &row->fields[i == 0 ? c->kidx : c->cidx[i - 1]];
-        if (memchr(f->ptr, '\0', f->len)) {
-            oc_error_at(err, c->path, row->line, 0);
-            return oc_error_set(err, OC_ECONFIG, "a NUL byte in a field of a lookup file");
-        }
-        need += f->len + 1;
+        need += f->len + (f->len < 255 ? 1 : 5);
     }
     if (t->alen + need + OC_ROW_PAD > UINT32_MAX) {
         oc_error_at(err, c->path, row->line, 0);
@@ -155,19 +172,29 @@ static oc_status on_row(void *vc, const oc_row *row, oc_error *err)
     off = (uint32_t)t->alen;
     for (i = 0; i <= t->ncols; i++) {
         const oc_field *f = &row->fields[i == 0 ? c->kidx : c->cidx[i - 1]];
+        uint32_t n = (uint32_t)f->len;   /* fields are bounded by the reader (max_field) */
+        if (n < 255) {
+            t->arena[t->alen++] = (char)n;
+        } else {
+            t->arena[t->alen++] = (char)255;
+            memcpy(t->arena + t->alen, &n, sizeof n);
+            t->alen += sizeof n;
+        }
         memcpy(t->arena + t->alen, f->ptr, f->len);
         t->alen += f->len;
-        t->arena[t->alen++] = '\0';
     }
     kf = &row->fields[c->kidx];
     if ((t->ngroups + 1) * 2 > t->mask + 1 && rehash(t, c) != 0)
         return nomem(err);
-    sl = probe(t, c, kf->ptr, kf->len, oc_hash_bytes(kf->ptr, kf->len));
+    h = oc_hash_bytes(kf->ptr, kf->len);
+    sl = probe(t, c, kf->ptr, kf->len, h);
     if (t->slot[sl] == 0) {
-        if (grow((void **)&c->gfirst, &c->gcap, t->ngroups + 1, sizeof *c->gfirst) != 0)
-            return nomem(err);
-        c->gfirst[t->ngroups] = off;
-        t->slot[sl] = (uint32_t)++t->ngroups;
+        if (!t->unique) {
+            if (grow((void **)&c->gfirst, &c->gcap, t->ngroups + 1, sizeof *c->gfirst) != 0)
+                return nomem(err);
+            c->gfirst[t->ngroups] = off;
+        }
+        t->slot[sl] = TAG(h) << 32 | ++t->ngroups;
     } else if (t->unique) {
         char shown[64];
         size_t n = kf->len < 40 ? kf->len : 40;
@@ -182,7 +209,7 @@ static oc_status on_row(void *vc, const oc_row *row, oc_error *err)
     if (!t->unique) {
         if (grow((void **)&c->row_group, &c->rgcap, t->nrows + 1, sizeof *c->row_group) != 0)
             return nomem(err);
-        c->row_group[t->nrows] = t->slot[sl] - 1;
+        c->row_group[t->nrows] = (uint32_t)t->slot[sl] - 1;
     }
     t->rec[t->nrows++] = off;
     return OC_OK;
@@ -193,8 +220,12 @@ static oc_status group_rows(lk_table *t, const struct load_ctx *c, oc_error *err
 {
     size_t g, r;
     uint32_t *sorted, *pos;
-    if (t->unique)
+    if (t->unique) {   /* a slot leads straight to its row: one cache miss less */
+        for (g = 0; g <= t->mask; g++)
+            if (t->slot[g])
+                t->slot[g] = (t->slot[g] & ~(uint64_t)UINT32_MAX) | ((uint64_t)t->rec[(uint32_t)t->slot[g] - 1] + 1);
         return OC_OK;
+    }
     t->gstart = oc_calloc(t->ngroups + 1, sizeof *t->gstart);
     sorted = oc_malloc((t->nrows ? t->nrows : 1) * sizeof *sorted);
     pos = oc_malloc((t->ngroups + 1) * sizeof *pos);
@@ -285,38 +316,75 @@ void lk_free(lk_table *t)
     oc_free(t);
 }
 
-size_t lk_find(const lk_table *t, const char *k, size_t len, uint32_t *first)
+uint64_t lk_hash(const char *k, size_t len) { return oc_hash_bytes(k, len); }
+
+void lk_prefetch_slot(const lk_table *t, uint64_t h)
 {
-    size_t i = (size_t)oc_hash_bytes(k, len) & t->mask;
+#if defined(__GNUC__)
+    __builtin_prefetch(&t->slot[(size_t)h & t->mask]);
+#else
+    (void)t;
+    (void)h;
+#endif
+}
+
+void lk_prefetch_row(const lk_table *t, uint64_t h)
+{
+    uint64_t s = t->slot[(size_t)h & t->mask];
+    if ((s >> 32) != TAG(h))
+        return;
+#if defined(__GNUC__)
+    if (t->unique)
+        __builtin_prefetch(t->arena + (uint32_t)s - 1);
+    else
+        __builtin_prefetch(&t->gstart[(uint32_t)s - 1]);
+#endif
+}
+
+size_t lk_find_hashed(const lk_table *t, const char *k, size_t len, uint64_t h, uint32_t *first)
+{
+    size_t i = (size_t)h & t->mask;
+    uint64_t tag = TAG(h);
     for (;;) {
-        uint32_t s = t->slot[i];
+        uint64_t s = t->slot[i];
+        uint32_t v = (uint32_t)s;
         if (s == 0)
             return 0;
-        if (key_eq(t, group_off(t, NULL, s - 1), k, len)) {
-            if (!t->gstart) {
-                *first = s - 1;
-                return 1;
+        if ((s >> 32) == tag) {
+            if (t->unique) {
+                if (key_eq(t, v - 1, k, len)) {
+                    *first = v - 1;   /* the row's handle is its arena offset */
+                    return 1;
+                }
+            } else if (key_eq(t, t->rec[t->gstart[v - 1]], k, len)) {
+                *first = t->gstart[v - 1];
+                return t->gstart[v] - t->gstart[v - 1];
             }
-            *first = t->gstart[s - 1];
-            return t->gstart[s] - t->gstart[s - 1];
         }
         i = (i + 1) & t->mask;
     }
 }
 
+size_t lk_find(const lk_table *t, const char *k, size_t len, uint32_t *first)
+{
+    return lk_find_hashed(t, k, len, oc_hash_bytes(k, len), first);
+}
+
 oc_field lk_field(const lk_table *t, uint32_t r, size_t c)
 {
     oc_field f;
-    const char *p = t->arena + t->rec[r];
+    const char *p = t->arena + (t->unique ? r : t->rec[r]);
     size_t i;
-    for (i = 0; i <= c; i++)
-        p += strlen(p) + 1;
-    f.ptr = p;
-    f.len = strlen(p);
+    for (i = 0; i <= c; i++) {
+        p = field_at(p, &f.len);
+        p += f.len;
+    }
+    f.ptr = field_at(p, &f.len);
     return f;
 }
 
 size_t lk_nrows(const lk_table *t) { return t->nrows; }
+uint32_t lk_row(const lk_table *t, size_t i) { return t->unique ? t->rec[i] : (uint32_t)i; }
 size_t lk_nkeys(const lk_table *t) { return t->ngroups; }
 
 size_t lk_mem_bytes(const lk_table *t)

@@ -5,14 +5,15 @@
  * NIBRS_VICTIM_OFFENSE by victim_id, then NIBRS_OFFENSE by offense_id).
  *
  * Owns: the kept bytes of the file and the index.  Only the key and the
- * columns asked for are kept, each row's fields packed together (NUL
- * after each), so memory is about the kept bytes plus 12-16 bytes per row.
+ * columns asked for are kept, each row's fields packed together (each with
+ * its length), so memory is about the kept bytes plus 4 bytes per field and
+ * 12-20 bytes per row.
  * Rows sharing a key are found together, in file order (deterministic).
  *
  * Promises: a field handed out stays valid until lk_free() and has at
  * least OC_ROW_PAD readable bytes after its end (like the CSV reader's).
- * Problems in the file (no such column, a ragged row, a NUL byte, a key
- * repeated where keys must be unique) are configuration errors naming the
+ * Problems in the file (no such column, a ragged row, a key repeated
+ * where keys must be unique) are configuration errors naming the
  * file and line.
  */
 #ifndef LOOKUP_H
@@ -37,13 +38,23 @@ OC_NODISCARD oc_status lk_load(const char *path, const char *key, const char *co
                                char sha_hex[OC_SHA256_HEX], oc_error *err);
 void lk_free(lk_table *t);   /* accepts NULL */
 
-/* The rows whose key is (k, len): returns how many, the first in *first;
- * they are first .. first+n-1.  k needs OC_ROW_PAD readable bytes after. */
+/* The rows whose key is (k, len): returns how many, the handle of the
+ * first in *first; the others are first+1 .. first+n-1.  A handle is
+ * never UINT32_MAX. */
 size_t lk_find(const lk_table *t, const char *k, size_t len, uint32_t *first);
-/* Column c (index into the cols given to lk_load) of row r. */
+/* Column c (index into the cols given to lk_load) of the row with handle r. */
 oc_field lk_field(const lk_table *t, uint32_t r, size_t c);
 
+/* For streaming many keys: the hash of a key, lk_find with it, and two
+ * prefetch steps that let the cache misses of several keys overlap (slot
+ * first; once it has arrived, the row). */
+uint64_t lk_hash(const char *k, size_t len);
+size_t   lk_find_hashed(const lk_table *t, const char *k, size_t len, uint64_t h, uint32_t *first);
+void     lk_prefetch_slot(const lk_table *t, uint64_t h);
+void     lk_prefetch_row(const lk_table *t, uint64_t h);
+
 size_t lk_nrows(const lk_table *t);
+uint32_t lk_row(const lk_table *t, size_t i);   /* handle of row i (0 .. lk_nrows-1), grouped by key */
 size_t lk_nkeys(const lk_table *t);
 size_t lk_mem_bytes(const lk_table *t);   /* memory held */
 

@@ -1654,7 +1654,8 @@ static int pick(schema *s, const oc_row *row, size_t i)
     L->cur = UINT32_MAX;
     if (!lookup_key(s, L, row, &k))
         return -1;
-    n = lk_find(L->tab, k.ptr, k.len, &first);
+    n = s->hint && L->parent < 0 ? lk_find_hashed(L->tab, k.ptr, k.len, s->hint[i], &first)
+                                 : lk_find(L->tab, k.ptr, k.len, &first);
     if (n == 0)
         return 0;
     if (L->match != SCH_MATCH_PRINCIPAL || n == 1) {
@@ -1823,6 +1824,24 @@ oc_status schema_recode(schema *s, const oc_row *row, const uint32_t **codes, si
     *codes = s->out;
     *n = s->combo_n;
     return OC_OK;
+}
+
+void schema_prefetch(const schema *s, const oc_row *row, uint64_t *h, int stage)
+{
+    size_t i;
+    for (i = 0; i < s->nlookups; i++) {
+        const sch_lookup *L = &s->lookups[i];
+        const oc_field *f;
+        if (L->parent >= 0 || L->on_field < 0 || (size_t)L->on_field >= row->nfields)
+            continue;   /* chained lookups wait for their parent's row */
+        f = &row->fields[L->on_field];
+        if (stage == 0) {
+            h[i] = lk_hash(f->ptr, f->len);
+            lk_prefetch_slot(L->tab, h[i]);
+        } else {
+            lk_prefetch_row(L->tab, h[i]);
+        }
+    }
 }
 
 /* ---------- dimension codes ---------- */

@@ -167,6 +167,8 @@ typedef struct schema {
     size_t      nlookups;
     sch_lookup *lookups;    /* owned; a parent comes before its children */
     int         each;       /* index of the match: each lookup, or -1 */
+    const uint64_t *hint;   /* borrowed, may be NULL: for the record about to be recoded, per
+                             * lookup on an input column, its key's hash (schema_prefetch) */
     uint32_t   *out;        /* owned: coded records of the current input record */
     size_t      out_cap;    /* in records */
     uint32_t   *combo;      /* owned: the lookups' rows of each coded record */
@@ -191,6 +193,12 @@ OC_NODISCARD oc_status schema_bind_header(schema *s, const oc_row *row, oc_error
  * reason); none of the coded records counts then. */
 OC_NODISCARD oc_status schema_recode(schema *s, const oc_row *row, const uint32_t **codes, size_t *n,
                                      uint64_t *weight, sch_reason *reason, oc_error *err);
+
+/* Optional, for a block of records before they are recoded: starts the
+ * memory loads of their lookups (stage 0 for every record, then stage 1),
+ * so the cache misses of the records overlap.  h holds nlookups entries
+ * per record, kept between the stages. */
+void schema_prefetch(const schema *s, const oc_row *row, uint64_t *h, int stage);
 
 size_t      dim_ncodes(const sch_dim *d);
 const char *dim_code(const sch_dim *d, uint32_t i, size_t *len);  /* borrowed */

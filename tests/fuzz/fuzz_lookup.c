@@ -69,21 +69,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     }
     for (r = 0; r < lk_nrows(t); r++) {
-        oc_field k = lk_field(t, (uint32_t)r, 0), v = lk_field(t, (uint32_t)r, 1);
-        uint32_t first = UINT32_MAX, j;
+        uint32_t hr = lk_row(t, r), first = UINT32_MAX, j;
+        oc_field k = lk_field(t, hr, 0), v = lk_field(t, hr, 1);
         size_t m = lk_find(t, k.ptr, k.len, &first);
         volatile char sink = 0;
         for (j = 0; j < v.len + OC_ROW_PAD; j++)   /* value and its padding readable */
             sink ^= v.ptr[j];
         (void)sink;
-        if (m == 0 || (size_t)first > r || r >= (size_t)first + m || ((opt & 1) && m != 1))
+        if (m == 0 || first > hr || hr >= first + m || ((opt & 1) && m != 1) ||
+            lk_find_hashed(t, k.ptr, k.len, lk_hash(k.ptr, k.len), &j) != m || j != first)
             abort();
         for (j = first; j < first + m; j++) {
             oc_field o2 = lk_field(t, j, 0);
             if (o2.len != k.len || memcmp(o2.ptr, k.ptr, k.len) != 0)
                 abort();
         }
-        if ((size_t)first == r)
+        if (first == hr)
             seen += m;
     }
     if (seen != lk_nrows(t) || lk_nkeys(t) > lk_nrows(t))
@@ -93,7 +94,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         uint32_t first;
         size_t i, found = 0;
         for (i = 0; i < lk_nrows(t); i++) {
-            oc_field k = lk_field(t, (uint32_t)i, 0);
+            oc_field k = lk_field(t, lk_row(t, i), 0);
             found |= k.len == 15 && memcmp(k.ptr, absent, 15) == 0;
         }
         if (!found && lk_find(t, absent, 15, &first) != 0)
