@@ -195,7 +195,12 @@ static oc_status rd_row(void *ctx, const oc_row *row, oc_error *err)
         st = CELL_PRIMARY;
     else if (field_is(fs, "D"))
         st = CELL_SECONDARY;
-    else {
+    else if (field_is(fs, "C")) {   /* its true value is unknown even to ocstat */
+        oc_error_at(err, r->path, row->line, 0);
+        oc_error_column(err, "CONF_STATUS");
+        return oc_error_set(err, OC_EDATA, "a cell suppressed at the source (C) has no true value to audit with; "
+                                           "such tables are audited when they are made (run, tabulate)");
+    } else {
         oc_error_at(err, r->path, row->line, 0);
         oc_error_column(err, "CONF_STATUS");
         return oc_error_set(err, OC_EDATA, "invalid status '%.*s' (F, A or D)", (int)fs->len, fs->ptr);
