@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -395,7 +396,9 @@ oc_status pass_run(schema *s, cube **cubes, size_t ncubes, pass_input *inputs, s
     c.codes = oc_calloc(s->ndims ? s->ndims : 1, sizeof *c.codes);
     if (!c.codes)
         return oc_error_set(err, OC_ENOMEM, "out of memory");
-    if (s->nlookups) {
+    /* OCSTAT_LOOKUP_BLOCKS=0/1 forces the choice (tests, tuning) */
+    if (s->nlookups && (getenv("OCSTAT_LOOKUP_BLOCKS") ? atoi(getenv("OCSTAT_LOOKUP_BLOCKS")) != 0
+                                                       : schema_prefetch_pays(s))) {
         c.brow = oc_calloc(BLOCK, sizeof *c.brow);
         c.bhash = oc_calloc(BLOCK * s->nlookups, sizeof *c.bhash);
         if (!c.brow || !c.bhash) {

@@ -21,6 +21,7 @@
 #define CONFIG_LIMIT (64u << 20)   /* bytes per configuration or code-list file */
 #define FAST_BANDS   4096          /* band lookup table size limit */
 #define DEFAULT_MAX_OPEN 65535u
+#define PREFETCH_FROM (2u << 20)   /* bytes of a lookup from which its loads are prefetched */
 
 const char *schema_reason_name(sch_reason r)
 {
@@ -1800,6 +1801,19 @@ oc_status schema_recode(schema *s, const oc_row *row, const uint32_t **codes, si
         *n = 1;
         return OC_OK;
     }
+    if (s->each < 0) {   /* one coded record: no need to keep the choice */
+        for (k = 0; k < s->nlookups; k++)
+            if (pick(s, row, k) == 0 && !s->lookups[k].unmatched_empty)
+                return no_match(s, &s->lookups[k], row, reason, err);
+        for (d = 0; d < s->ncols; d++)
+            if (s->cols[d].lookup >= 0)
+                s->cols[d].cur_f = lookup_value(s, &s->cols[d]);
+        if ((st = recode_values(s, s->out, 1, reason, err)) != OC_OK)
+            return st;
+        *codes = s->out;
+        *n = 1;
+        return OC_OK;
+    }
     s->combo_n = 0;
     if ((st = resolve(s, row, 0, reason, err)) != OC_OK)
         return st;
@@ -1824,6 +1838,15 @@ oc_status schema_recode(schema *s, const oc_row *row, const uint32_t **codes, si
     *codes = s->out;
     *n = s->combo_n;
     return OC_OK;
+}
+
+int schema_prefetch_pays(const schema *s)
+{
+    size_t i;
+    for (i = 0; i < s->nlookups; i++)
+        if (s->lookups[i].parent < 0 && lk_mem_bytes(s->lookups[i].tab) > PREFETCH_FROM)
+            return 1;
+    return 0;
 }
 
 void schema_prefetch(const schema *s, const oc_row *row, uint64_t *h, int stage)

@@ -199,6 +199,8 @@ OC_NODISCARD oc_status schema_recode(schema *s, const oc_row *row, const uint32_
  * so the cache misses of the records overlap.  h holds nlookups entries
  * per record, kept between the stages. */
 void schema_prefetch(const schema *s, const oc_row *row, uint64_t *h, int stage);
+/* Is that worth it: is a lookup on an input column larger than the cache? */
+int  schema_prefetch_pays(const schema *s);
 
 size_t      dim_ncodes(const sch_dim *d);
 const char *dim_code(const sch_dim *d, uint32_t i, size_t *len);  /* borrowed */

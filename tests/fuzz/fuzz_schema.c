@@ -6,7 +6,8 @@
  *
  *   part 0  the schema YAML, written to DIR/schema.yaml
  *   part 1  (optional) written to DIR/t.csv, so a schema can name it as a
- *           codelist or bands file; without it DIR/t.csv does not exist
+ *           codelist, bands or lookup file; without it DIR/t.csv does not
+ *           exist
  *   part 2  (optional) data records appended after a header line built
  *           from the schema's column names
  *
@@ -418,10 +419,16 @@ static oc_status recode_one(schema *s, const oc_row *row, uint32_t *codes)
     {
         const uint32_t *out = NULL;
         size_t n = 0;
+        size_t k;
         st = schema_recode(s, row, &out, &n, &w, &why, &err);
         if (st == OC_OK) {
-            if (n != 1 || !out)   /* no lookups here: one coded record */
+            /* one coded record, or one per match of a match: each lookup */
+            if (n < 1 || !out || (n > 1 && s->each < 0))
                 abort();
+            for (k = 0; k < n; k++)   /* every code known, or a total row's _T */
+                for (d = 0; d < s->ndims; d++)
+                    if (out[k * s->ndims + d] >= dim_ncodes(&s->dims[d]) && out[k * s->ndims + d] != SCH_CODE_TOTAL)
+                        abort();
             memcpy(codes, out, s->ndims * sizeof *codes);
         }
     }
@@ -429,10 +436,9 @@ static oc_status recode_one(schema *s, const oc_row *row, uint32_t *codes)
     if (st == OC_OK) {
         if (why != SCH_R_NONE)
             abort();
-        for (d = 0; d < s->ndims; d++)
-            if (codes[d] >= dim_ncodes(&s->dims[d]))
-                abort();
         if (s->count_field < 0 && w != 1)
+            abort();
+        if ((w & SCH_WEIGHT_SUPPRESSED) && (w != SCH_WEIGHT_SUPPRESSED || !s->count_suppressed))
             abort();
     } else if (st == OC_EDATA) {
         if (why == SCH_R_NONE || why >= SCH_R_COUNT_)
@@ -485,6 +491,27 @@ static void check_dims(const schema *s)
 }
 
 /* Header and derived records, built as oc_row directly. */
+/* The header a well-formed input has: the input columns, the count
+ * column and the input columns lookups are keyed on (each name once). */
+static size_t header_names(const schema *s, const char **names, size_t cap)
+{
+    size_t i, j, n = 0;
+    for (i = 0; i < s->ncols && n < cap; i++)
+        if (s->cols[i].lookup < 0)
+            names[n++] = s->cols[i].name;
+    if (s->count_name && n < cap)
+        names[n++] = s->count_name;
+    for (i = 0; i < s->nlookups && n < cap; i++) {
+        if (s->lookups[i].parent >= 0)
+            continue;
+        for (j = 0; j < n && strcmp(names[j], s->lookups[i].on) != 0; j++)
+            ;
+        if (j == n)
+            names[n++] = s->lookups[i].on;
+    }
+    return n;
+}
+
 static void direct_rows(schema *s, uint32_t *codes)
 {
     rowbuf rb;
@@ -495,12 +522,14 @@ static void direct_rows(schema *s, uint32_t *codes)
     if (s->header) {
         oc_error err;
         int rev = (int)pick(2);
-        size_t ncount = s->count_name ? 1 : 0, total = s->ncols + ncount;
-        if (total > sizeof rb.f / sizeof rb.f[0])
+        const char *names[sizeof rb.f / sizeof rb.f[0]];
+        size_t total;
+        if (s->ncols + 1 + s->nlookups > sizeof names / sizeof names[0])
             goto out;
+        total = header_names(s, names, sizeof names / sizeof names[0]);
         for (i = 0; i < total; i++) {
             size_t at = rev ? total - 1 - i : i;
-            put_str(&rb, at, i < s->ncols ? s->cols[i].name : s->count_name);
+            put_str(&rb, at, names[i]);
         }
         rb_row(&rb, &row, 1);
         oc_error_clear(&err);
@@ -519,7 +548,8 @@ static void direct_rows(schema *s, uint32_t *codes)
         for (i = 0; i < nf; i++)
             rb_set(&rb, i, "", 0);
         for (i = 0; i < s->ncols; i++)
-            put_value(&rb, (size_t)s->cols[i].field, &s->cols[i]);
+            if (s->cols[i].lookup < 0)
+                put_value(&rb, (size_t)s->cols[i].field, &s->cols[i]);
         if (s->count_field >= 0)
             put_count(&rb, (size_t)s->count_field);
         if (k == MAX_VALUES - 1)
@@ -587,9 +617,13 @@ static void csv_pass(schema *s, uint32_t *codes, const uint8_t *body, size_t bod
     oc_error err;
     oc_status st;
     if (s->header) {
-        size_t total = s->ncols + (s->count_name ? 1 : 0);
+        const char *names[SCH_MAX_DIMS * 4];
+        size_t total;
+        if (s->ncols + 1 + s->nlookups > sizeof names / sizeof names[0])
+            return;
+        total = header_names(s, names, sizeof names / sizeof names[0]);
         for (i = 0; i < total; i++) {
-            const char *name = i < s->ncols ? s->cols[i].name : s->count_name;
+            const char *name = names[i];
             const char *p;
             if (i)
                 buf_add(&b, &len, &cap, &dl, 1);
