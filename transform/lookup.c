@@ -34,9 +34,9 @@ struct load_ctx {
     int                kidx;
     int               *cidx;      /* ncols */
     uint32_t          *gfirst;    /* not unique: arena offset of each group's first row */
-    size_t             gcap;
     uint32_t          *row_group; /* not unique: each row's group */
-    size_t             rgcap;
+    uint32_t          *lines;     /* each row's line, for messages */
+    size_t             lcap;
 };
 
 static oc_status nomem(oc_error *err) { return oc_error_set(err, OC_ENOMEM, "out of memory"); }
@@ -78,6 +78,12 @@ static int key_eq(const lk_table *t, uint32_t off, const char *k, size_t len)
     return n == len && memcmp(p, k, len) == 0;
 }
 
+#if defined(__GNUC__)
+#define PREFETCH(p) __builtin_prefetch(p)
+#else
+#define PREFETCH(p) ((void)(p))
+#endif
+
 #define TAG(h) ((h) >> 32 | 1)   /* never 0, so a used slot is never 0 */
 
 /* While loading: the arena offset of group g's first row (unique keys:
@@ -100,35 +106,12 @@ static size_t probe(const lk_table *t, const struct load_ctx *c, const char *k, 
     }
 }
 
-static int rehash(lk_table *t, const struct load_ctx *c)
-{
-    size_t n = t->mask ? (t->mask + 1) * 2 : 1024, g;
-    uint64_t *old = t->slot;
-    t->slot = oc_calloc(n, sizeof *t->slot);
-    if (!t->slot) {
-        t->slot = old;
-        return -1;
-    }
-    t->mask = n - 1;
-    for (g = 0; g < t->ngroups; g++) {
-        size_t len;
-        const char *k = field_at(t->arena + group_off(t, c, g), &len);
-        uint64_t h = oc_hash_bytes(k, len);
-        t->slot[probe(t, c, k, len, h)] = TAG(h) << 32 | (g + 1);
-    }
-    oc_free(old);
-    return 0;
-}
-
 static oc_status on_row(void *vc, const oc_row *row, oc_error *err)
 {
     struct load_ctx *c = vc;
     lk_table *t = c->t;
     size_t i, need;
-    const oc_field *kf;
     uint32_t off;
-    uint64_t h;
-    size_t sl;
     if (!c->header_done) {
         c->header_done = 1;
         c->nfields = row->nfields;
@@ -183,35 +166,62 @@ static oc_status on_row(void *vc, const oc_row *row, oc_error *err)
         memcpy(t->arena + t->alen, f->ptr, f->len);
         t->alen += f->len;
     }
-    kf = &row->fields[c->kidx];
-    if ((t->ngroups + 1) * 2 > t->mask + 1 && rehash(t, c) != 0)
+    if (grow((void **)&c->lines, &c->lcap, t->nrows + 1, sizeof *c->lines) != 0)
         return nomem(err);
-    h = oc_hash_bytes(kf->ptr, kf->len);
-    sl = probe(t, c, kf->ptr, kf->len, h);
-    if (t->slot[sl] == 0) {
-        if (!t->unique) {
-            if (grow((void **)&c->gfirst, &c->gcap, t->ngroups + 1, sizeof *c->gfirst) != 0)
-                return nomem(err);
-            c->gfirst[t->ngroups] = off;
-        }
-        t->slot[sl] = TAG(h) << 32 | ++t->ngroups;
-    } else if (t->unique) {
-        char shown[64];
-        size_t n = kf->len < 40 ? kf->len : 40;
-        memcpy(shown, kf->ptr, n);
-        shown[n] = '\0';
-        oc_error_at(err, c->path, row->line, 0);
-        oc_error_column(err, c->key);
-        return oc_error_set(err, OC_ECONFIG,
-                            "key '%s%s' appears more than once (declare match: each or principal)", shown,
-                            kf->len > n ? "..." : "");
-    }
-    if (!t->unique) {
-        if (grow((void **)&c->row_group, &c->rgcap, t->nrows + 1, sizeof *c->row_group) != 0)
-            return nomem(err);
-        c->row_group[t->nrows] = (uint32_t)t->slot[sl] - 1;
-    }
+    c->lines[t->nrows] = row->line > UINT32_MAX ? UINT32_MAX : (uint32_t)row->line;
     t->rec[t->nrows++] = off;
+    return OC_OK;
+}
+
+#define RING 16   /* rows whose slots are being fetched while one is inserted */
+
+/* Once every row is in: the index, sized once, filled with the slots of
+ * the next rows already on their way. */
+static oc_status index_rows(lk_table *t, struct load_ctx *c, oc_error *err)
+{
+    size_t n = 1024, r;
+    uint64_t ring[RING];
+    while (n < t->nrows * 2)
+        n *= 2;
+    t->slot = oc_calloc(n, sizeof *t->slot);
+    t->mask = n - 1;
+    if (!t->slot)
+        return nomem(err);
+    if (!t->unique && (!(c->gfirst = oc_malloc((t->nrows ? t->nrows : 1) * sizeof *c->gfirst)) ||
+                       !(c->row_group = oc_malloc((t->nrows ? t->nrows : 1) * sizeof *c->row_group))))
+        return nomem(err);
+    for (r = 0; r < t->nrows + RING; r++) {
+        size_t len, sl, q = r - RING;   /* insert row q, then start row r's slot */
+        const char *k;
+        uint64_t h;
+        if (r >= RING) {
+            k = field_at(t->arena + t->rec[q], &len);
+            h = ring[q % RING];
+            sl = probe(t, c, k, len, h);
+            if (t->slot[sl] == 0) {
+                if (!t->unique)
+                    c->gfirst[t->ngroups] = t->rec[q];
+                t->slot[sl] = TAG(h) << 32 | ++t->ngroups;
+            } else if (t->unique) {
+                char shown[64];
+                size_t m = len < 40 ? len : 40;
+                memcpy(shown, k, m);
+                shown[m] = '\0';
+                oc_error_at(err, c->path, c->lines[q], 0);
+                oc_error_column(err, c->key);
+                return oc_error_set(err, OC_ECONFIG,
+                                    "key '%s%s' appears more than once (declare match: each or principal)", shown,
+                                    len > m ? "..." : "");
+            }
+            if (!t->unique)
+                c->row_group[q] = (uint32_t)t->slot[sl] - 1;
+        }
+        if (r < t->nrows) {
+            k = field_at(t->arena + t->rec[r], &len);
+            ring[r % RING] = oc_hash_bytes(k, len);
+            PREFETCH(&t->slot[(size_t)ring[r % RING] & t->mask]);
+        }
+    }
     return OC_OK;
 }
 
@@ -274,8 +284,6 @@ oc_status lk_load(const char *path, const char *key, const char *const *cols, si
     st = src_open(path, OC_SRC_HASH, &src, err);
     if (st == OC_OK && !(r = csvr_new(opt, path, on_row, &c)))
         st = nomem(err);
-    if (st == OC_OK && rehash(t, &c) != 0)
-        st = nomem(err);
     if (st == OC_OK)
         st = csvr_read_source(r, src, err);
     if (st == OC_OK && !c.header_done) {
@@ -284,6 +292,8 @@ oc_status lk_load(const char *path, const char *key, const char *const *cols, si
     }
     if (st == OC_OK)
         src_sha256(src, sha_hex);
+    if (st == OC_OK)
+        st = index_rows(t, &c, err);
     if (st == OC_OK)
         st = group_rows(t, &c, err);
     if (st == OC_OK && grow((void **)&t->arena, &t->acap, t->alen + OC_ROW_PAD, 1) != 0)
@@ -297,6 +307,7 @@ oc_status lk_load(const char *path, const char *key, const char *const *cols, si
     oc_free(c.cidx);
     oc_free(c.gfirst);
     oc_free(c.row_group);
+    oc_free(c.lines);
     if (st != OC_OK) {
         lk_free(t);
         return st;
@@ -318,27 +329,17 @@ void lk_free(lk_table *t)
 
 uint64_t lk_hash(const char *k, size_t len) { return oc_hash_bytes(k, len); }
 
-void lk_prefetch_slot(const lk_table *t, uint64_t h)
-{
-#if defined(__GNUC__)
-    __builtin_prefetch(&t->slot[(size_t)h & t->mask]);
-#else
-    (void)t;
-    (void)h;
-#endif
-}
+void lk_prefetch_slot(const lk_table *t, uint64_t h) { PREFETCH(&t->slot[(size_t)h & t->mask]); }
 
 void lk_prefetch_row(const lk_table *t, uint64_t h)
 {
     uint64_t s = t->slot[(size_t)h & t->mask];
     if ((s >> 32) != TAG(h))
         return;
-#if defined(__GNUC__)
     if (t->unique)
-        __builtin_prefetch(t->arena + (uint32_t)s - 1);
+        PREFETCH(t->arena + (uint32_t)s - 1);
     else
-        __builtin_prefetch(&t->gstart[(uint32_t)s - 1]);
-#endif
+        PREFETCH(&t->gstart[(uint32_t)s - 1]);
 }
 
 size_t lk_find_hashed(const lk_table *t, const char *k, size_t len, uint64_t h, uint32_t *first)
