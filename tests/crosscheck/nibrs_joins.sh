@@ -133,6 +133,17 @@ cmp -s "$tmp/rej0.csv" "$tmp/rej1.csv" || die "rejects differ with blocks of row
 cmp -s "$tmp/t0.csv" "$tmp/t1.csv" || die "tables with rejects differ with blocks of rows"
 [[ $(wc -l < "$tmp/rej0.csv") -eq 4 ]] || die "expected 3 rejects, got $(($(wc -l < "$tmp/rej0.csv") - 1))"
 grep -q ',no_match,' "$tmp/rej0.csv" || die "no no_match reject"
+# ... and a run stopped by --max-rejects stops at the same row either way
+for b in 0 1; do
+    rc=0
+    OCSTAT_LOOKUP_BLOCKS=$b "$ocstat" tabulate --schema "$ex/victims.yaml" --by ICCS,SEX --rejects "$tmp/stop$b.csv" \
+        --max-rejects 1 "$tmp/bad.csv" > /dev/null 2> "$tmp/stop$b.txt" || rc=$?
+    [[ $rc -eq 1 ]] || die "--max-rejects 1 should stop with exit 1 (blocks $b), got $rc"
+done
+cmp -s "$tmp/stop0.csv" "$tmp/stop1.csv" || die "a stopped run's rejects differ with blocks of rows"
+sed -i 's/stop[01]\.csv/stop.csv/' "$tmp/stop0.txt" "$tmp/stop1.txt"   # the rejects file names differ
+cmp -s "$tmp/stop0.txt" "$tmp/stop1.txt" || die "a stopped run's messages differ with blocks of rows"
+[[ $(wc -l < "$tmp/stop0.csv") -eq 3 ]] || die "the stopped run should have written 2 rejects"
 
 echo "crosscheck joins: $cells cells compared, $diffs differences"
 [[ $cells -gt 50 && $diffs -eq 0 ]]
