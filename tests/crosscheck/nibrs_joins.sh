@@ -41,8 +41,8 @@ acttype=$data/NIBRS_CRIMINAL_ACT_TYPE.csv
 gangids=$(awk -F, 'NR > 1 && ($2 == "G" || $2 == "J") { printf "%s%s", s, $1; s = " " }' "$acttype")
 [[ -n $gangids ]] || die "no G or J code in $acttype"
 
-recount() { # kind: victims | offenders
-    local kind=$1
+recount() { # kind: victims | offenders; persons=1: victims of type 4 or 5 only
+    local kind=$1 persons=${2:-0}
     {
         zcat "$data/NIBRS_CRIMINAL_ACT.csv.gz" | sed 's/^/ACT,/'
         zcat "$data/NIBRS_OFFENSE.csv.gz" | sed 's/^/OFF,/'
@@ -52,7 +52,7 @@ recount() { # kind: victims | offenders
         else
             zcat "$data/NIBRS_OFFENDER.csv.gz" | sed 's/^/P,/'
         fi
-    } | awk -F, -v kind="$kind" -v gangids="$gangids" -v corr="$root/schemas/codelists/nibrs-iccs.csv" '
+    } | awk -F, -v kind="$kind" -v only_persons="$persons" -v gangids="$gangids" -v corr="$root/schemas/codelists/nibrs-iccs.csv" '
     BEGIN {
         n = split(gangids, g, " "); for (i = 1; i <= n; i++) isgang[g[i]] = 1
         while ((getline line < corr) > 0) {
@@ -71,6 +71,7 @@ recount() { # kind: victims | offenders
     }
     $1 == "VO" { link($3, $4); next }   # data_year,victim_id,offense_id
     $1 == "P" {
+        if (kind == "victims" && only_persons && $6 != 4 && $6 != 5) next   # victim_type_id
         if (kind == "victims") { id = $3; sex = $12 }  # victim_id, sex_code (after the tag)
         else { id = $4; sex = $8 }                      # incident_id, sex_code
         if (!(id in best)) { print "no offence for " kind " key " id > "/dev/stderr"; bad = 1; next }
@@ -120,6 +121,29 @@ cells=0
 diffs=0
 check victims "$ex/victims.yaml" "$data/NIBRS_VICTIM.csv.gz"
 check offenders "$ex/offenders.yaml" "$data/NIBRS_OFFENDER.csv.gz"
+# The example release over the joins runs, and every published cell of
+# victims by ICCS code x sex (age total) is the recount (summed over GANG).
+"$ocstat" run "$ex/offences.yaml" --out "$tmp/rel" --quiet || die "ocstat run offences.yaml failed"
+for t in VIC_ICCS_SEX_AGE VIC_GANG_SEX_AGE OFF_ICCS_SEX_AGE; do
+    for f in csv sdmx.csv sdmx2.csv json; do
+        [[ -s $tmp/rel/$t.$f ]] || die "offences.yaml wrote no $t.$f"
+    done
+done
+# expected: a code's cell is the sum of the recounts of the codes below it
+# (ICCS codes nest by prefix), persons only
+recount victims 1 > "$tmp/persons.recount" 2> /dev/null || die "persons recount failed"
+awk -F, '{ n[$1 "," $2] += $4 } END { for (k in n) print k "," n[k] }' "$tmp/persons.recount" > "$tmp/v2.recount"
+awk -F, 'NR > 1 && $1 == "2021" && $4 == "_T" && $6 == "A" && $2 != "_T" && $3 != "_T" { print $2 "," $3 "," $5 }' \
+    "$tmp/rel/VIC_ICCS_SEX_AGE.csv" > "$tmp/v2.published"
+published=$(wc -l < "$tmp/v2.published")
+[[ $published -gt 20 ]] || die "too few published cells in VIC_ICCS_SEX_AGE ($published)"
+bad=$(awk -F, 'NR == FNR { r[NR] = $0; nr = NR; next }
+    { want = 0
+      for (i = 1; i <= nr; i++) { split(r[i], f, ","); if (f[2] == $2 && index(f[1], $1) == 1) want += f[3] }
+      if (want != $3) print $1 "," $2 ": published " $3 ", recount " want }' "$tmp/v2.recount" "$tmp/v2.published")
+[[ -z $bad ]] || die "VIC_ICCS_SEX_AGE differs from the recount: $bad"
+cells=$((cells + published))
+
 # Rejects come out the same, in input order, whichever way the rows go: a
 # victim with no offence link (no_match), one with a bad age, and a ragged
 # row, spread over several blocks.
