@@ -1,6 +1,6 @@
 /*
  * gen.c - deterministic synthetic crime-record generator for the ocstat
- * benchmark.  Single C11 file, libc only.
+ * benchmark.  C11, libc only; the PRNG is in prng.h beside it.
  *
  *   cc -std=c11 -O2 -o gen gen.c
  *   ./gen [--seed N] ROWS > records.csv
@@ -20,49 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* ---------------------------------------------------------------- PRNG */
-
-static uint64_t rng_s[4];
-
-static uint64_t splitmix64(uint64_t *x)
-{
-    uint64_t z = (*x += 0x9E3779B97F4A7C15ULL);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-    return z ^ (z >> 31);
-}
-
-static inline uint64_t rotl(uint64_t x, int k)
-{
-    return (x << k) | (x >> (64 - k));
-}
-
-static inline uint64_t next_u64(void)
-{
-    uint64_t result = rotl(rng_s[1] * 5, 7) * 9;
-    uint64_t t = rng_s[1] << 17;
-    rng_s[2] ^= rng_s[0];
-    rng_s[3] ^= rng_s[1];
-    rng_s[1] ^= rng_s[2];
-    rng_s[0] ^= rng_s[3];
-    rng_s[2] ^= t;
-    rng_s[3] = rotl(rng_s[3], 45);
-    return result;
-}
-
-static void seed_rng(uint64_t seed)
-{
-    uint64_t x = seed;
-    for (int i = 0; i < 4; i++)
-        rng_s[i] = splitmix64(&x);
-}
-
-/* uniform integer in [0, n), n < 2^32 (Lemire multiply-shift, tiny bias
- * irrelevant here but fully deterministic) */
-static inline uint32_t below(uint32_t n)
-{
-    return (uint32_t)(((next_u64() >> 32) * (uint64_t)n) >> 32);
-}
+#include "prng.h"
 
 /* -------------------------------------------------- categorical tables */
 

@@ -80,8 +80,8 @@ mkdir -p "$BENCH_DIR"
 log "building gen and join_split"
 cc -std=c11 -O2 -o "$BENCH_DIR/gen" "$HERE/gen.c"
 cc -std=c11 -O2 -o "$BENCH_DIR/join_split" "$HERE/join_split.c"
-GEN_SUM=$(sha256sum "$HERE/gen.c" | cut -c1-16)
-SPLIT_SUM=$(sha256sum "$HERE/join_split.c" | cut -c1-16)
+GEN_SUM=$(cat "$HERE/gen.c" "$HERE/prng.h" | sha256sum | cut -c1-16)
+SPLIT_SUM=$(cat "$HERE/join_split.c" "$HERE/prng.h" | sha256sum | cut -c1-16)
 
 # ------------------------------------------------------------------------ data
 # records: the same name and stamp as run.sh's make_data, so either script reuses the other's

@@ -1,6 +1,6 @@
 /*
  * join_split.c - derives the lookup-join benchmark's files from bench/gen.c
- * output.  Single C11 file, libc (+ POSIX getline) only; built by join.sh.
+ * output.  C11, libc (+ POSIX getline) and prng.h only; built by join.sh.
  *
  *   cc -std=c11 -O2 -o join_split join_split.c
  *   ./join_split [--seed N] --keys K RECORDS.csv PEOPLE.csv JOINED.csv FLAT.csv
@@ -31,38 +31,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static uint64_t rng_s[4];
-
-static uint64_t splitmix64(uint64_t *x)
-{
-    uint64_t z = (*x += 0x9E3779B97F4A7C15ULL);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-    return z ^ (z >> 31);
-}
-
-static inline uint64_t rotl(uint64_t x, int k)
-{
-    return (x << k) | (x >> (64 - k));
-}
-
-static inline uint64_t next_u64(void)
-{
-    uint64_t result = rotl(rng_s[1] * 5, 7) * 9;
-    uint64_t t = rng_s[1] << 17;
-    rng_s[2] ^= rng_s[0];
-    rng_s[3] ^= rng_s[1];
-    rng_s[1] ^= rng_s[2];
-    rng_s[0] ^= rng_s[3];
-    rng_s[2] ^= t;
-    rng_s[3] = rotl(rng_s[3], 45);
-    return result;
-}
-
-static inline uint32_t below(uint32_t n)
-{
-    return (uint32_t)(((next_u64() >> 32) * (uint64_t)n) >> 32);
-}
+#include "prng.h"
 
 /* A person's sex and age as text: sex is "", "M", "F" or "U"; age is "",
  * "unknown" or 0..99.  Longer values are refused. */
@@ -151,9 +120,7 @@ int main(int argc, char **argv)
     const char *in_path = argv[a], *people_path = argv[a + 1], *joined_path = argv[a + 2],
                *flat_path = argv[a + 3];
     uint32_t k = (uint32_t)keys;
-    uint64_t sx = seed ^ 0x6A6F696E5F73706CULL; /* "join_spl": not gen's stream */
-    for (int i = 0; i < 4; i++)
-        rng_s[i] = splitmix64(&sx);
+    seed_rng(seed ^ 0x6A6F696E5F73706CULL); /* "join_spl": not gen's stream */
 
     person *pp = malloc(sizeof *pp * (size_t)k);
     uint32_t *perm = malloc(sizeof *perm * (size_t)k);

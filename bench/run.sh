@@ -72,7 +72,7 @@ FLOORS_OK=1
 cc -std=c11 -O2 -o "$BENCH_DIR/floor_libcsv" "$HERE/floor_libcsv.c" -lcsv 2>/dev/null &&
     cc -std=c11 -O2 -o "$BENCH_DIR/floor_zlib" "$HERE/floor_zlib.c" -lz 2>/dev/null ||
     { FLOORS_OK=0; log "libcsv/zlib floors not built (need libcsv-dev, zlib1g-dev)"; }
-GEN_SUM=$(sha256sum "$HERE/gen.c" | cut -c1-16)
+GEN_SUM=$(cat "$HERE/gen.c" "$HERE/prng.h" | sha256sum | cut -c1-16)
 
 # make_data ROWS: sets DATA (plain) and DATAGZ; reuses files made by the same gen.c/seed/level
 make_data() {

@@ -21,13 +21,10 @@ typedef struct tot_entry {
     int      has_report, report_unknown, parts_unknown;
 } tot_entry;
 
-#define TOT_MAX_DIMS 8   /* dimensions with total codes checked (2^8 subsets per row) */
-
 struct ctx {
     schema        *s;
     cube         **cubes;
     size_t         ncubes;
-    uint32_t      *codes;
     pass_input    *in;
     reject_policy *pol;
     pass_result   *res;
@@ -35,8 +32,7 @@ struct ctx {
     oc_error       rerr;      /* reject reason of the current record */
     int            progress;  /* print a progress line */
     int            shown;     /* a progress line is on the screen */
-    /* total rows (schema has_totals): keyed by the code vector, _T as SCH_CODE_TOTAL */
-    size_t         tdims[TOT_MAX_DIMS], ntdims;
+    /* total rows (schema total_dims): keyed by the code vector, _T as SCH_CODE_TOTAL */
     oc_strmap     *tot_keys;
     tot_entry     *tot;
     size_t         ntot, tot_cap;
@@ -47,10 +43,9 @@ struct ctx {
     size_t         nb;
     char          *bb;        /* fields (each followed by OC_ROW_PAD zero bytes) and raw text */
     size_t         bblen, bbcap;
-    size_t        *boff;      /* per field: offset in bb; len in blen */
-    size_t        *blen;
+    size_t        *boff;      /* per field: its offset in bb */
     size_t         nbf, bfcap;
-    oc_field      *bfield;    /* rebuilt at each flush */
+    oc_field      *bfield;    /* lengths as copied; pointers set at each flush */
     uint64_t      *bhash;     /* BLOCK x nlookups */
 };
 
@@ -58,7 +53,7 @@ struct ctx {
 
 struct brow {
     uint64_t line, record;
-    size_t   f0, nfields;     /* fields f0 .. f0+nfields-1 of boff/blen */
+    size_t   f0, nfields;     /* fields f0 .. f0+nfields-1 of boff/bfield */
     size_t   raw_off, raw_len;
 };
 
@@ -83,17 +78,19 @@ static tot_entry *tot_get(struct ctx *c, const uint32_t *codes)
     return &c->tot[c->ntot++];
 }
 
-/* A total row is kept; any other row adds to every total above it. */
-static oc_status tot_add(struct ctx *c, const oc_row *row, const uint32_t *codes, uint64_t w, oc_error *err)
+/* A total row is kept (*is_total set); any other row adds to every total
+ * above it. */
+static oc_status tot_add(struct ctx *c, const oc_row *row, const uint32_t *codes, uint64_t w, int *is_total,
+                         oc_error *err)
 {
+    const schema *s = c->s;
     uint32_t key[SCH_MAX_DIMS];
     size_t d, j;
     unsigned mask;
-    int is_total = 0;
     tot_entry *e;
-    for (d = 0; d < c->s->ndims; d++)
-        is_total |= codes[d] == SCH_CODE_TOTAL;
-    if (is_total) {
+    for (d = 0; d < s->ndims && codes[d] != SCH_CODE_TOTAL; d++)
+        ;
+    if ((*is_total = d < s->ndims)) {
         c->res->total_rows++;
         if (!(e = tot_get(c, codes)))
             return oc_error_set(err, OC_ENOMEM, "out of memory");
@@ -110,11 +107,11 @@ static oc_status tot_add(struct ctx *c, const oc_row *row, const uint32_t *codes
         e->input = c->k;
         return OC_OK;
     }
-    for (mask = 1; mask < (1u << c->ntdims); mask++) {
-        memcpy(key, codes, c->s->ndims * sizeof *key);
-        for (j = 0; j < c->ntdims; j++)
+    for (mask = 1; mask < (1u << s->ntotal_dims); mask++) {
+        memcpy(key, codes, s->ndims * sizeof *key);
+        for (j = 0; j < s->ntotal_dims; j++)
             if (mask & (1u << j))
-                key[c->tdims[j]] = SCH_CODE_TOTAL;
+                key[s->total_dims[j]] = SCH_CODE_TOTAL;
         if (!(e = tot_get(c, key)))
             return oc_error_set(err, OC_ENOMEM, "out of memory");
         e->parts += w & ~SCH_WEIGHT_SUPPRESSED;
@@ -226,10 +223,8 @@ static oc_status flush_block(struct ctx *c, oc_error *err)
     size_t i, j, nl = c->s->nlookups;
     oc_row rows[BLOCK];
     oc_status st = OC_OK;
-    for (j = 0; j < c->nbf; j++) {
+    for (j = 0; j < c->nbf; j++)
         c->bfield[j].ptr = c->bb + c->boff[j];
-        c->bfield[j].len = c->blen[j];
-    }
     for (i = 0; i < c->nb; i++) {
         const struct brow *b = &c->brow[i];
         rows[i].fields = c->bfield + b->f0;
@@ -263,14 +258,11 @@ static oc_status block_row(struct ctx *c, const oc_row *row, oc_error *err)
         need += row->fields[j].len + OC_ROW_PAD;
     if (c->nbf + row->nfields > c->bfcap) {
         size_t cap = (c->nbf + row->nfields) * 2;
-        size_t *no = oc_realloc(c->boff, cap * sizeof *no), *nl;
+        size_t *no = oc_realloc(c->boff, cap * sizeof *no);
         oc_field *nf;
         if (!no)
             return oc_error_set(err, OC_ENOMEM, "out of memory");
         c->boff = no;
-        if (!(nl = oc_realloc(c->blen, cap * sizeof *nl)))
-            return oc_error_set(err, OC_ENOMEM, "out of memory");
-        c->blen = nl;
         if (!(nf = oc_realloc(c->bfield, cap * sizeof *nf)))
             return oc_error_set(err, OC_ENOMEM, "out of memory");
         c->bfield = nf;
@@ -291,7 +283,7 @@ static oc_status block_row(struct ctx *c, const oc_row *row, oc_error *err)
     b->nfields = row->nfields;
     for (j = 0; j < row->nfields; j++) {   /* each field, then OC_ROW_PAD zeros */
         c->boff[c->nbf] = (size_t)(p - c->bb);
-        c->blen[c->nbf++] = row->fields[j].len;
+        c->bfield[c->nbf++].len = row->fields[j].len;
         memcpy(p, row->fields[j].ptr, row->fields[j].len);
         p += row->fields[j].len;
         memset(p, 0, OC_ROW_PAD);
@@ -355,13 +347,12 @@ static oc_status count_row(struct ctx *c, const oc_row *row, oc_error *err)
         *err = c->rerr;
         return st;
     }
-    if (c->s->has_totals) {
-        int total = 0;
+    if (c->s->ntotal_dims) {
+        int total = 0, one;
         for (k = 0; k < n; k++) {
-            if ((st = tot_add(c, row, codes + k * c->s->ndims, w, err)) != OC_OK)
+            if ((st = tot_add(c, row, codes + k * c->s->ndims, w, &one, err)) != OC_OK)
                 return st;
-            for (i = 0; i < c->s->ndims; i++)
-                total |= codes[k * c->s->ndims + i] == SCH_CODE_TOTAL;
+            total |= one;
         }
         if (total)
             return OC_OK;   /* a total row: checked, not counted */
@@ -393,9 +384,6 @@ oc_status pass_run(schema *s, cube **cubes, size_t ncubes, pass_input *inputs, s
     c.pol = pol;
     c.res = res;
     c.progress = (flags & PASS_PROGRESS) != 0;
-    c.codes = oc_calloc(s->ndims ? s->ndims : 1, sizeof *c.codes);
-    if (!c.codes)
-        return oc_error_set(err, OC_ENOMEM, "out of memory");
     /* OCSTAT_LOOKUP_BLOCKS=0/1 forces the choice (tests, tuning) */
     if (s->nlookups && (getenv("OCSTAT_LOOKUP_BLOCKS") ? atoi(getenv("OCSTAT_LOOKUP_BLOCKS")) != 0
                                                        : schema_prefetch_pays(s))) {
@@ -404,18 +392,13 @@ oc_status pass_run(schema *s, cube **cubes, size_t ncubes, pass_input *inputs, s
         if (!c.brow || !c.bhash) {
             oc_free(c.brow);
             oc_free(c.bhash);
-            oc_free(c.codes);
             return oc_error_set(err, OC_ENOMEM, "out of memory");
         }
     }
-    if (s->has_totals) {
-        for (k = 0; k < s->ndims; k++)
-            if (s->cols[s->dims[k].col].has_total && c.ntdims < TOT_MAX_DIMS)
-                c.tdims[c.ntdims++] = k;
-        if (!(c.tot_keys = oc_strmap_new())) {
-            oc_free(c.codes);
-            return oc_error_set(err, OC_ENOMEM, "out of memory");
-        }
+    if (s->ntotal_dims && !(c.tot_keys = oc_strmap_new())) {
+        oc_free(c.brow);
+        oc_free(c.bhash);
+        return oc_error_set(err, OC_ENOMEM, "out of memory");
     }
     csvr_options_default(&opt);
     opt.delim = s->delim;
@@ -464,17 +447,15 @@ oc_status pass_run(schema *s, cube **cubes, size_t ncubes, pass_input *inputs, s
             c.shown = 0;
         }
     }
-    if (st == OC_OK && s->has_totals)
+    if (st == OC_OK && s->ntotal_dims)
         tot_report(&c, inputs);
     oc_strmap_free(c.tot_keys);
     oc_free(c.tot);
     oc_free(c.brow);
     oc_free(c.bhash);
     oc_free(c.boff);
-    oc_free(c.blen);
     oc_free(c.bfield);
     oc_free(c.bb);
-    oc_free(c.codes);
     return st;
 }
 

@@ -1032,8 +1032,7 @@ static oc_status finish_lookups(schema *s, const oc_ynode *n, oc_sha256 *sha, oc
 {
     size_t i;
     oc_status st;
-    s->each = -1;
-    for (i = 0; i < s->nlookups; i++) {
+        for (i = 0; i < s->nlookups; i++) {
         sch_lookup *L = &s->lookups[i];
         const oc_ynode *v = n->vals[i];
         if (L->match == SCH_MATCH_EACH) {
@@ -1256,9 +1255,13 @@ oc_status schema_load(const char *path, schema **out, oc_error *err)
         s->ndims = i + 1;
         if ((st = load_dim(s, &s->dims[i], dims->keys[i], dims->vals[i], &sha, err)) != OC_OK)
             goto fail;
-        if (s->cols[s->dims[i].col].has_total && ++s->has_totals > 8) {
-            st = oc_yerror(err, dims->keys[i], path, OC_ECONFIG, "at most 8 dimensions may have total rows (_T)");
-            goto fail;
+        if (s->cols[s->dims[i].col].has_total) {
+            if (s->ntotal_dims == SCH_MAX_TOTAL_DIMS) {
+                st = oc_yerror(err, dims->keys[i], path, OC_ECONFIG, "at most %d dimensions may have total rows (_T)",
+                               SCH_MAX_TOTAL_DIMS);
+                goto fail;
+            }
+            s->total_dims[s->ntotal_dims++] = (int)i;
         }
     }
     for (i = 0; i < s->ncols; i++) {   /* a total row is checked along its dimensions */
@@ -1270,6 +1273,11 @@ oc_status schema_load(const char *path, schema **out, oc_error *err)
                            "column '%s' maps a value to _T (a total row): it must be a dimension", s->cols[i].name);
             goto fail;
         }
+    }
+    s->out_cap = 1;   /* coded records of one input record (more through match: each) */
+    if (!(s->out = oc_calloc(s->ndims, sizeof *s->out))) {
+        st = nomem(err);
+        goto fail;
     }
     if (!s->header) {
         size_t mx = 0;
@@ -1644,28 +1652,37 @@ static oc_field lookup_value(const schema *s, const sch_column *c)
     return f;
 }
 
+/* The rows of lookup i for the current record: how many (the first in
+ * *first), or -1 when its parent matched nothing. */
+static long find_rows(const schema *s, const oc_row *row, size_t i, uint32_t *first)
+{
+    const sch_lookup *L = &s->lookups[i];
+    oc_field k;
+    if (!lookup_key(s, L, row, &k))
+        return -1;
+    if (s->hint && L->parent < 0)   /* hashed already (schema_prefetch) */
+        return (long)lk_find_hashed(L->tab, k.ptr, k.len, s->hint[i], first);
+    return (long)lk_find(L->tab, k.ptr, k.len, first);
+}
+
 /* Sets lookup i's row (match one or principal) from its parent's.
  * Returns 1 if found, 0 if the key has no row, -1 if the parent has none. */
 static int pick(schema *s, const oc_row *row, size_t i)
 {
     sch_lookup *L = &s->lookups[i];
-    oc_field k;
     uint32_t first, best = 0, best_rank = UINT32_MAX;
-    size_t n, m, j;
+    size_t m, j;
+    long n;
     L->cur = UINT32_MAX;
-    if (!lookup_key(s, L, row, &k))
-        return -1;
-    n = s->hint && L->parent < 0 ? lk_find_hashed(L->tab, k.ptr, k.len, s->hint[i], &first)
-                                 : lk_find(L->tab, k.ptr, k.len, &first);
-    if (n == 0)
-        return 0;
+    if ((n = find_rows(s, row, i, &first)) <= 0)
+        return (int)n;
     if (L->match != SCH_MATCH_PRINCIPAL || n == 1) {
         L->cur = first;
         return 1;
     }
     /* the principal match: the best rank of rank_col's code; ties and
      * unknown codes go to the first in file order */
-    for (m = 0; m < n; m++) {
+    for (m = 0; m < (size_t)n; m++) {
         const sch_column *c = &s->cols[L->rank_col];
         uint32_t r = UINT32_MAX, idx;
         oc_field v;
@@ -1714,13 +1731,10 @@ static oc_status resolve(schema *s, const oc_row *row, size_t i, sch_reason *rea
     for (; i < s->nlookups; i++) {
         sch_lookup *L = &s->lookups[i];
         if (L->match == SCH_MATCH_EACH) {
-            oc_field k;
             uint32_t first;
-            size_t n = 0, m;
+            long n, m;
             L->cur = UINT32_MAX;
-            if (lookup_key(s, L, row, &k))
-                n = lk_find(L->tab, k.ptr, k.len, &first);
-            else
+            if ((n = find_rows(s, row, i, &first)) < 0)
                 continue;
             if (n == 0) {
                 if (!L->unmatched_empty)
@@ -1752,14 +1766,21 @@ static oc_status resolve(schema *s, const oc_row *row, size_t i, sch_reason *rea
     return OC_OK;
 }
 
+/* The columns drawn through lookups read the rows the lookups hold. */
+static void lookup_fields(schema *s)
+{
+    size_t j;
+    for (j = 0; j < s->ncols; j++)
+        if (s->cols[j].lookup >= 0)
+            s->cols[j].cur_f = lookup_value(s, &s->cols[j]);
+}
+
 static void use_combo(schema *s, size_t k)
 {
     size_t j;
     for (j = 0; j < s->nlookups; j++)
         s->lookups[j].cur = s->combo[k * s->nlookups + j];
-    for (j = 0; j < s->ncols; j++)
-        if (s->cols[j].lookup >= 0)
-            s->cols[j].cur_f = lookup_value(s, &s->cols[j]);
+    lookup_fields(s);
 }
 
 oc_status schema_recode(schema *s, const oc_row *row, const uint32_t **codes, size_t *n, uint64_t *weight,
@@ -1772,11 +1793,6 @@ oc_status schema_recode(schema *s, const oc_row *row, const uint32_t **codes, si
     if (row->nfields != s->nfields) {
         *reason = SCH_R_FIELD_COUNT;
         return oc_error_set(err, OC_EDATA, "expected %zu fields, got %zu", s->nfields, row->nfields);
-    }
-    if (!s->out) {
-        s->out_cap = 1;
-        if (!(s->out = oc_calloc(s->ndims ? s->ndims : 1, sizeof *s->out)))
-            return nomem(err);
     }
     *weight = 1;
     if (s->count_field >= 0) {
@@ -1794,20 +1810,13 @@ oc_status schema_recode(schema *s, const oc_row *row, const uint32_t **codes, si
     for (d = 0; d < s->ncols; d++)
         if (s->cols[d].lookup < 0)
             s->cols[d].cur_f = row->fields[s->cols[d].field];
-    if (s->nlookups == 0) {
-        if ((st = recode_values(s, s->out, 1, reason, err)) != OC_OK)
-            return st;
-        *codes = s->out;
-        *n = 1;
-        return OC_OK;
-    }
     if (s->each < 0) {   /* one coded record: no need to keep the choice */
-        for (k = 0; k < s->nlookups; k++)
-            if (pick(s, row, k) == 0 && !s->lookups[k].unmatched_empty)
-                return no_match(s, &s->lookups[k], row, reason, err);
-        for (d = 0; d < s->ncols; d++)
-            if (s->cols[d].lookup >= 0)
-                s->cols[d].cur_f = lookup_value(s, &s->cols[d]);
+        if (s->nlookups) {
+            for (k = 0; k < s->nlookups; k++)
+                if (pick(s, row, k) == 0 && !s->lookups[k].unmatched_empty)
+                    return no_match(s, &s->lookups[k], row, reason, err);
+            lookup_fields(s);
+        }
         if ((st = recode_values(s, s->out, 1, reason, err)) != OC_OK)
             return st;
         *codes = s->out;
@@ -1818,7 +1827,7 @@ oc_status schema_recode(schema *s, const oc_row *row, const uint32_t **codes, si
     if ((st = resolve(s, row, 0, reason, err)) != OC_OK)
         return st;
     if (s->combo_n > s->out_cap) {
-        uint32_t *no = oc_realloc(s->out, s->combo_n * (s->ndims ? s->ndims : 1) * sizeof *no);
+        uint32_t *no = oc_realloc(s->out, s->combo_n * s->ndims * sizeof *no);
         if (!no)
             return nomem(err);
         s->out = no;

@@ -45,6 +45,7 @@
  * dimension (a map or code list sends a value such as "Total" to _T).
  * Such rows are not counted; they are checked against their parts. */
 #define SCH_CODE_TOTAL (UINT32_MAX - 1)
+#define SCH_MAX_TOTAL_DIMS 8   /* dimensions with total rows (a row adds to 2^n totals) */
 
 typedef enum sch_coltype { SCH_INTEGER, SCH_CODE, SCH_DATE } sch_coltype;
 
@@ -163,7 +164,8 @@ typedef struct schema {
     size_t      ndims;
     sch_dim    *dims;       /* owned */
     size_t      nfields;    /* expected fields per record, from the header */
-    int         has_totals; /* dimensions whose column maps a value to _T (total rows) */
+    size_t      ntotal_dims;   /* dimensions whose column maps a value to _T (total rows) */
+    int         total_dims[SCH_MAX_TOTAL_DIMS];
     size_t      nlookups;
     sch_lookup *lookups;    /* owned; a parent comes before its children */
     int         each;       /* index of the match: each lookup, or -1 */

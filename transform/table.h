@@ -88,7 +88,9 @@ void table_cell_pos(const oc_table *t, size_t cell, size_t *pos);
 OC_NODISCARD oc_status table_cell_name(const oc_table *t, size_t cell, const char *sep, oc_buf *b);
 
 /* Applies the threshold rule: 1 <= value < min_count (or value == 0 with
- * protect_zeros) becomes CELL_PRIMARY.  Returns the number of such cells. */
+ * protect_zeros) becomes CELL_PRIMARY, any other cell CELL_PUBLISHED,
+ * except CELL_SOURCE cells, which stay as they are (so status must be
+ * set).  Returns the number of primary cells. */
 size_t table_protect_primary(oc_table *t);
 
 /* The group (attribute) disclosure rule, for every dimension d in

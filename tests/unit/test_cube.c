@@ -286,7 +286,7 @@ Test(cube, threshold_rule_boundaries)
 {
     oc_table t;
     uint64_t v[] = {0, 1, 2, 3, 4};
-    uint8_t st[5];
+    uint8_t st[5] = {0};   /* CELL_SOURCE cells would be left alone */
     memset(&t, 0, sizeof t);
     t.ncells = 5;
     t.value = v;
@@ -306,28 +306,38 @@ Test(cube, threshold_rule_boundaries)
     cr_assert_eq(table_protect_primary(&t), 0);
 }
 
-/* A count suppressed at the source ("<5") makes its cell and every margin
- * above it CELL_SOURCE, holding only the exact part; other cells stay exact. */
-Test(cube, source_suppressed_counts_mark_their_cells_and_margins)
+/* A cube by the schema's first dimension (sex), with totals; the region
+ * "R" is known, so records M/F x offence 0 x region 0 can be added. */
+static cube *sex_cube(schema *s, int64_t min_count)
 {
-    schema *s = load(yaml);
     cube_spec sp;
     cube *c;
-    oc_table *t = NULL;
     oc_error err;
-    tab_accounting acct;
-    uint32_t m[3] = {0, 0, 0}, f[3] = {1, 0, 0};
     uint32_t idx;
-    size_t i, nsrc = 0;
     cr_assert_eq(oc_strmap_put(s->dims[2].codes, "R", 1, 0, NULL), OC_OK);
     cr_assert(dim_find(&s->dims[2], "R", 1, &idx));
     memset(&sp, 0, sizeof sp);
     sp.nby = 1;
     sp.by[0] = 0;
     sp.totals = 1;
-    sp.min_count = 3;
+    sp.min_count = min_count;
     oc_error_clear(&err);
     cr_assert_eq(cube_new(s, &sp, &c, &err), OC_OK);
+    return c;
+}
+
+/* A count suppressed at the source ("<5") makes its cell and every margin
+ * above it CELL_SOURCE, holding only the exact part; other cells stay exact. */
+Test(cube, source_suppressed_counts_mark_their_cells_and_margins)
+{
+    schema *s = load(yaml);
+    cube *c = sex_cube(s, 3);
+    oc_table *t = NULL;
+    oc_error err;
+    tab_accounting acct;
+    uint32_t m[3] = {0, 0, 0}, f[3] = {1, 0, 0};
+    size_t i, nsrc = 0;
+    oc_error_clear(&err);
     cr_assert_eq(cube_add(c, m, 7, &err), OC_OK);
     cr_assert_eq(cube_add(c, f, 2, &err), OC_OK);
     cr_assert_eq(cube_add(c, f, SCH_WEIGHT_SUPPRESSED, &err), OC_OK);
@@ -353,21 +363,12 @@ Test(cube, source_suppressed_counts_mark_their_cells_and_margins)
 Test(cube, counts_that_overflow_a_margin_are_an_error)
 {
     schema *s = load(yaml);
-    cube_spec sp;
-    cube *c;
+    cube *c = sex_cube(s, 0);
     oc_table *t = NULL;
     oc_error err;
     tab_accounting acct;
     uint32_t a[3] = {0, 0, 0}, b[3] = {1, 0, 0};   /* M and F, same offence and region */
-    uint32_t idx;
-    cr_assert_eq(oc_strmap_put(s->dims[2].codes, "R", 1, 0, NULL), OC_OK);
-    cr_assert(dim_find(&s->dims[2], "R", 1, &idx));
-    memset(&sp, 0, sizeof sp);
-    sp.nby = 1;
-    sp.by[0] = 0;
-    sp.totals = 1;
     oc_error_clear(&err);
-    cr_assert_eq(cube_new(s, &sp, &c, &err), OC_OK);
     /* counts go up to 2^63 - 1 (the top bit flags source suppression) */
     cr_assert_eq(cube_add(c, a, (UINT64_MAX >> 2) + 1, &err), OC_OK);
     cr_assert_eq(cube_add(c, b, (UINT64_MAX >> 2) + 1, &err), OC_OK);   /* each cell fits, _T does not */
