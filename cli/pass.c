@@ -21,6 +21,12 @@ typedef struct tot_entry {
     int      has_report, report_unknown, parts_unknown;
 } tot_entry;
 
+/* A line's index slots are loaded CSVR_PEEK records before its own, its
+ * rows ROW_LAG records after that: a few records' work hides the memory
+ * latency.  The ring keeps a line's hashes until its record has used them. */
+#define ROW_LAG 8
+#define RING    32   /* > CSVR_PEEK, a power of two */
+
 struct ctx {
     schema        *s;
     cube         **cubes;
@@ -37,25 +43,13 @@ struct ctx {
     tot_entry     *tot;
     size_t         ntot, tot_cap;
     size_t         k;         /* current input */
-    /* with lookups, rows are handled in blocks so that their lookups' cache
-     * misses overlap (schema_prefetch): copies of the rows */
-    struct brow   *brow;      /* BLOCK rows */
-    size_t         nb;
-    char          *bb;        /* fields (each followed by OC_ROW_PAD zero bytes) and raw text */
-    size_t         bblen, bbcap;
-    size_t        *boff;      /* per field: its offset in bb */
-    size_t         nbf, bfcap;
-    oc_field      *bfield;    /* lengths as copied; pointers set at each flush */
-    uint64_t      *bhash;     /* BLOCK x nlookups */
+    /* with lookups larger than the cache: the lines ahead of the current
+     * record get their lookups' memory loads started (schema_prefetch) */
+    uint64_t      *ring;      /* RING x nlookups key hashes, by record that peeked */
+    uint64_t       ring_end[RING]; /* input offset after each of those lines, or UINT64_MAX */
+    uint64_t       nseen;     /* records seen */
 };
 
-#define BLOCK 16    /* rows in flight: more only queue behind the memory (measured) */
-
-struct brow {
-    uint64_t line, record;
-    size_t   f0, nfields;     /* fields f0 .. f0+nfields-1 of boff/bfield */
-    size_t   raw_off, raw_len;
-};
 
 static tot_entry *tot_get(struct ctx *c, const uint32_t *codes)
 {
@@ -216,87 +210,27 @@ static oc_status on_reject(struct ctx *c, const oc_row *row, sch_reason why, oc_
 
 static oc_status count_row(struct ctx *c, const oc_row *row, oc_error *err);
 
-/* Recodes and counts the rows of the block, after starting their lookups'
- * memory loads. */
-static oc_status flush_block(struct ctx *c, oc_error *err)
+/* Starts the memory loads of the lookups: the index slots of the line the
+ * reader shows CSVR_PEEK lines below row, and the rows of the line it
+ * showed ROW_LAG records before.  Returns the hashes of row's own keys when
+ * row's line was such a line (as it is for one-line records while the
+ * records are one line each), else NULL. */
+static const uint64_t *look_ahead(struct ctx *c, const oc_row *row)
 {
-    size_t i, j, nl = c->s->nlookups;
-    oc_row rows[BLOCK];
-    oc_status st = OC_OK;
-    for (j = 0; j < c->nbf; j++)
-        c->bfield[j].ptr = c->bb + c->boff[j];
-    for (i = 0; i < c->nb; i++) {
-        const struct brow *b = &c->brow[i];
-        rows[i].fields = c->bfield + b->f0;
-        rows[i].nfields = b->nfields;
-        rows[i].line = b->line;
-        rows[i].record = b->record;
-        rows[i].raw = c->bb + b->raw_off;
-        rows[i].raw_len = b->raw_len;
-        schema_prefetch(c->s, &rows[i], c->bhash + i * nl, 0);
+    size_t nlk = c->s->nlookups, i = (size_t)(c->nseen % RING);
+    const char *p = row->peek;
+    size_t n = row->peek_len, mine = (size_t)((c->nseen + RING - CSVR_PEEK) % RING);
+    c->ring_end[i] = UINT64_MAX;
+    if (p) {
+        if (n > 0 && p[n - 1] == '\r')
+            n--;
+        schema_prefetch(c->s, p, n, c->ring + i * nlk, 0);
+        c->ring_end[i] = row->peek_end;
     }
-    for (i = 0; i < c->nb; i++)
-        schema_prefetch(c->s, &rows[i], c->bhash + i * nl, 1);
-    for (i = 0; i < c->nb && st == OC_OK; i++) {
-        c->s->hint = c->bhash + i * nl;   /* the hashes are computed already */
-        st = count_row(c, &rows[i], err);
-    }
-    c->s->hint = NULL;
-    c->nb = 0;
-    c->nbf = 0;
-    c->bblen = 0;
-    return st;
-}
-
-/* Copies row into the block (the reader's row is borrowed). */
-static oc_status block_row(struct ctx *c, const oc_row *row, oc_error *err)
-{
-    struct brow *b = &c->brow[c->nb];
-    size_t j, need = row->raw_len + OC_ROW_PAD, at = c->bblen;
-    char *p;
-    for (j = 0; j < row->nfields; j++)
-        need += row->fields[j].len + OC_ROW_PAD;
-    if (c->nbf + row->nfields > c->bfcap) {
-        size_t cap = (c->nbf + row->nfields) * 2;
-        size_t *no = oc_realloc(c->boff, cap * sizeof *no);
-        oc_field *nf;
-        if (!no)
-            return oc_error_set(err, OC_ENOMEM, "out of memory");
-        c->boff = no;
-        if (!(nf = oc_realloc(c->bfield, cap * sizeof *nf)))
-            return oc_error_set(err, OC_ENOMEM, "out of memory");
-        c->bfield = nf;
-        c->bfcap = cap;
-    }
-    if (at + need > c->bbcap) {
-        size_t cap = (at + need) * 2;
-        char *nb = oc_realloc(c->bb, cap);
-        if (!nb)
-            return oc_error_set(err, OC_ENOMEM, "out of memory");
-        c->bb = nb;
-        c->bbcap = cap;
-    }
-    p = c->bb + at;
-    b->line = row->line;
-    b->record = row->record;
-    b->f0 = c->nbf;
-    b->nfields = row->nfields;
-    for (j = 0; j < row->nfields; j++) {   /* each field, then OC_ROW_PAD zeros */
-        c->boff[c->nbf] = (size_t)(p - c->bb);
-        c->bfield[c->nbf++].len = row->fields[j].len;
-        memcpy(p, row->fields[j].ptr, row->fields[j].len);
-        p += row->fields[j].len;
-        memset(p, 0, OC_ROW_PAD);
-        p += OC_ROW_PAD;
-    }
-    b->raw_off = (size_t)(p - c->bb);
-    b->raw_len = row->raw_len;
-    memcpy(p, row->raw, row->raw_len);
-    memset(p + row->raw_len, 0, OC_ROW_PAD);
-    c->bblen = at + need;
-    if (++c->nb == BLOCK)
-        return flush_block(c, err);
-    return OC_OK;
+    if (c->ring_end[(c->nseen + RING - ROW_LAG) % RING] != UINT64_MAX)
+        schema_prefetch(c->s, NULL, 0, c->ring + ((c->nseen + RING - ROW_LAG) % RING) * nlk, 1);
+    c->nseen++;
+    return row->end_off && c->ring_end[mine] == row->end_off ? c->ring + mine * nlk : NULL;
 }
 
 static oc_status on_row(void *vc, const oc_row *row, oc_error *err)
@@ -319,8 +253,13 @@ static oc_status on_row(void *vc, const oc_row *row, oc_error *err)
         }
         c->s->nfields = row->nfields;
     }
-    if (c->brow)
-        return block_row(c, row, err);
+    if (c->ring) {
+        oc_status st2;
+        c->s->hint = look_ahead(c, row);
+        st2 = count_row(c, row, err);
+        c->s->hint = NULL;
+        return st2;
+    }
     return count_row(c, row, err);
 }
 
@@ -384,20 +323,13 @@ oc_status pass_run(schema *s, cube **cubes, size_t ncubes, pass_input *inputs, s
     c.pol = pol;
     c.res = res;
     c.progress = (flags & PASS_PROGRESS) != 0;
-    /* OCSTAT_LOOKUP_BLOCKS=0/1 forces the choice (tests, tuning) */
-    if (s->nlookups && (getenv("OCSTAT_LOOKUP_BLOCKS") ? atoi(getenv("OCSTAT_LOOKUP_BLOCKS")) != 0
-                                                       : schema_prefetch_pays(s))) {
-        c.brow = oc_calloc(BLOCK, sizeof *c.brow);
-        c.bhash = oc_calloc(BLOCK * s->nlookups, sizeof *c.bhash);
-        if (!c.brow || !c.bhash) {
-            oc_free(c.brow);
-            oc_free(c.bhash);
-            return oc_error_set(err, OC_ENOMEM, "out of memory");
-        }
-    }
+    /* OCSTAT_LOOKUP_PREFETCH=0/1 forces the choice (tests, tuning) */
+    if (s->nlookups && (getenv("OCSTAT_LOOKUP_PREFETCH") ? atoi(getenv("OCSTAT_LOOKUP_PREFETCH")) != 0
+                                                         : schema_prefetch_pays(s)) &&
+        !(c.ring = oc_calloc(RING * s->nlookups, sizeof *c.ring)))
+        return oc_error_set(err, OC_ENOMEM, "out of memory");
     if (s->ntotal_dims && !(c.tot_keys = oc_strmap_new())) {
-        oc_free(c.brow);
-        oc_free(c.bhash);
+        oc_free(c.ring);
         return oc_error_set(err, OC_ENOMEM, "out of memory");
     }
     csvr_options_default(&opt);
@@ -411,6 +343,8 @@ oc_status pass_run(schema *s, cube **cubes, size_t ncubes, pass_input *inputs, s
         c.in = &inputs[k];
         c.k = k;
         c.bound = 0;
+        c.nseen = 0;   /* offsets start again */
+        memset(c.ring_end, 0xff, sizeof c.ring_end);
         st = src_open(inputs[k].path, (flags & PASS_HASH) ? OC_SRC_HASH : 0, &src, err);
         if (st != OC_OK)
             break;
@@ -421,16 +355,6 @@ oc_status pass_run(schema *s, cube **cubes, size_t ncubes, pass_input *inputs, s
             break;
         }
         st = csvr_read_source(r, src, err);
-        if (c.nb) {   /* rows before a reader error come first */
-            oc_error e2;
-            oc_status st2;
-            oc_error_clear(&e2);
-            st2 = flush_block(&c, &e2);
-            if (st2 != OC_OK) {
-                *err = e2;
-                st = st2;
-            }
-        }
         if (st == OC_OK && !c.bound && s->header) {
             oc_error_at(err, inputs[k].path, 0, 0);
             st = oc_error_set(err, OC_EDATA, "empty input: no header line");
@@ -451,11 +375,7 @@ oc_status pass_run(schema *s, cube **cubes, size_t ncubes, pass_input *inputs, s
         tot_report(&c, inputs);
     oc_strmap_free(c.tot_keys);
     oc_free(c.tot);
-    oc_free(c.brow);
-    oc_free(c.bhash);
-    oc_free(c.boff);
-    oc_free(c.bfield);
-    oc_free(c.bb);
+    oc_free(c.ring);
     return st;
 }
 

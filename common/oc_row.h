@@ -28,6 +28,16 @@ typedef struct oc_row {
     uint64_t        record;   /* 1-based record number (a header is record 1) */
     const char     *raw;      /* the record's bytes as read, without the final line end */
     size_t          raw_len;
+    /* For prefetching only (results must never depend on it): the physical
+     * line CSVR_PEEK lines below the record's last line, if the reader
+     * holds it already (peek NULL otherwise), without its line end, and
+     * the input offset just after that line end.  end_off is the input
+     * offset just after the record's own line end when the record is one
+     * line without quotes (split at the delimiter alone), else 0. */
+    const char     *peek;
+    size_t          peek_len;
+    uint64_t        peek_end;
+    uint64_t        end_off;
 } oc_row;
 
 #endif

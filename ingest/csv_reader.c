@@ -31,7 +31,7 @@
 #endif
 
 #define PAD 64                 /* readable slack after the data for SIMD loads */
-#define READ_CHUNK (1u << 20)
+#define READ_CHUNK (128u << 10)
 
 struct csvr {
     csvr_options opt;
@@ -41,6 +41,10 @@ struct csvr {
 
     char        *buf;          /* owned; input not yet consumed; cap + PAD bytes */
     size_t       len, cap;
+    const char  *peek;         /* while process() runs: the line CSVR_PEEK lines after the
+                                * current one (without its line end), or NULL */
+    size_t       peek_len;
+    uint64_t     peek_end;     /* input offset after its line end */
     int          bom_checked;
 
     uint64_t     lines;        /* complete physical lines consumed */
@@ -185,10 +189,16 @@ static oc_status fail(csvr *r, oc_error *err, uint64_t line, oc_status code, con
     return oc_error_set(err, code, "%s", msg);
 }
 
+/* after: where the bytes after a record the fast path split start in buf,
+ * or NULL */
 static oc_status deliver(csvr *r, const oc_field *f, size_t nf, uint64_t line,
-                         const char *raw, size_t raw_len, oc_error *err)
+                         const char *raw, size_t raw_len, const char *after, oc_error *err)
 {
     oc_row row;
+    row.end_off = after ? r->bytes_done + (uint64_t)(after - r->buf) : 0;
+    row.peek = r->peek;
+    row.peek_len = r->peek ? r->peek_len : 0;
+    row.peek_end = r->peek ? r->peek_end : 0;
     row.fields = f;
     row.nfields = nf;
     row.line = line;
@@ -259,7 +269,7 @@ static void cb_record(int term, void *data)
     while (raw_len > 0 && (r->raw.data[raw_len - 1] == '\n' || r->raw.data[raw_len - 1] == '\r'))
         raw_len--;
     r->cb_status = deliver(r, r->fields, r->nslow, r->slow_line,
-                           r->raw.data ? r->raw.data : "", raw_len, r->cb_err);
+                           r->raw.data ? r->raw.data : "", raw_len, NULL, r->cb_err);
     r->nslow = 0;
     oc_buf_reset(&r->fbuf);
     oc_buf_reset(&r->raw);
@@ -446,14 +456,16 @@ static oc_status do_line(csvr *r, char *p, size_t n, int has_nl, uint64_t lineno
                 snprintf(msg, sizeof msg, "field %zu longer than %zu bytes", i + 1, r->opt.max_field);
                 return fail(r, err, lineno, OC_EDATA, msg);
             }
-    return deliver(r, r->fields, nf, lineno, p, m, err);
+    return deliver(r, r->fields, nf, lineno, p, m, p + n + (size_t)has_nl, err);
 }
 
 /* Process the complete lines in buf; keep the tail.  final: the tail is the
  * last line (no '\n'). */
 static oc_status process(csvr *r, int final, oc_error *err)
 {
-    char *p = r->buf, *end = r->buf + r->len;
+    char *p = r->buf, *end = r->buf + r->len, *q;
+    char *nls[CSVR_PEEK + 1];   /* the line ends found from p on, oldest at head */
+    size_t head = 0, have = 0;
     oc_status st = OC_OK;
     if (!r->bom_checked) {
         if (r->len < 3 && !final)
@@ -463,13 +475,31 @@ static oc_status process(csvr *r, int final, oc_error *err)
             (unsigned char)p[2] == 0xBF)
             p += 3;
     }
+    q = p;
     while (p < end) {
-        char *nl = memchr(p, '\n', (size_t)(end - p));
-        int has_nl = nl != NULL;
-        if (!nl) {
-            if (!final)
+        char *nl;
+        int has_nl;
+        /* the line ends of this line and of the CSVR_PEEK after it, if here */
+        for (; have < CSVR_PEEK + 1 && q < end; have++) {
+            char *e = memchr(q, '\n', (size_t)(end - q));
+            if (!e)
                 break;
-            nl = end;
+            nls[(head + have) % (CSVR_PEEK + 1)] = e;
+            q = e + 1;
+        }
+        has_nl = have > 0;
+        nl = has_nl ? nls[head] : end;
+        if (!has_nl && !final)
+            break;
+        r->peek = NULL;
+        if (have == CSVR_PEEK + 1) {
+            r->peek = nls[(head + CSVR_PEEK - 1) % (CSVR_PEEK + 1)] + 1;
+            r->peek_len = (size_t)(nls[(head + CSVR_PEEK) % (CSVR_PEEK + 1)] - r->peek);
+            r->peek_end = r->bytes_done + (uint64_t)(r->peek + r->peek_len + 1 - r->buf);
+        }
+        if (has_nl) {
+            head = (head + 1) % (CSVR_PEEK + 1);
+            have--;
         }
         if (r->lines < r->opt.skip_lines) {   /* above the header: not CSV */
             r->lines++;
@@ -483,6 +513,7 @@ static oc_status process(csvr *r, int final, oc_error *err)
         if (st != OC_OK)
             break;
     }
+    r->peek = NULL;
     r->bytes_done += (uint64_t)(p - r->buf);
     memmove(r->buf, p, (size_t)(end - p));
     r->len = (size_t)(end - p);
@@ -641,7 +672,9 @@ oc_status csvr_read_source(csvr *r, oc_source *src, oc_error *err)
         oc_status st = make_room(r, err);
         if (st != OC_OK)
             return st;
-        st = src_read(src, r->buf + r->len, r->cap - r->len, &n, err);
+        /* at most READ_CHUNK at a time: parsed while still in the L2 cache */
+        st = src_read(src, r->buf + r->len, r->cap - r->len < READ_CHUNK ? r->cap - r->len : READ_CHUNK, &n,
+                      err);
         if (st != OC_OK)
             return st;
         if (n == 0)

@@ -70,12 +70,21 @@ static const char *field_at(const char *p, size_t *len)
     return p + 5;
 }
 
-/* Is the key of the row at off (k, len)? */
+/* Is the key of the row at off (k, len)?  Short keys are compared byte by
+ * byte: memcmp may load 32 bytes, reaching into a cache line that
+ * lk_prefetch_row did not load. */
 static int key_eq(const lk_table *t, uint32_t off, const char *k, size_t len)
 {
-    size_t n;
+    size_t n, i;
     const char *p = field_at(t->arena + off, &n);
-    return n == len && memcmp(p, k, len) == 0;
+    if (n != len)
+        return 0;
+    if (len > 16)
+        return memcmp(p, k, len) == 0;
+    for (i = 0; i < len; i++)
+        if (p[i] != k[i])
+            return 0;
+    return 1;
 }
 
 #if defined(__GNUC__)
@@ -333,12 +342,16 @@ void lk_prefetch_slot(const lk_table *t, uint64_t h) { PREFETCH(&t->slot[(size_t
 
 void lk_prefetch_row(const lk_table *t, uint64_t h)
 {
-    uint64_t s = t->slot[(size_t)h & t->mask];
-    if ((s >> 32) != TAG(h))
+    size_t i = (size_t)h & t->mask;
+    uint64_t s, tag = TAG(h);
+    while ((s = t->slot[i]) != 0 && (s >> 32) != tag)   /* the key's slot, or the end of its run */
+        i = (i + 1) & t->mask;
+    if (s == 0)
         return;
-    if (t->unique)
+    if (t->unique) {   /* a row of up to 33 bytes, wherever it starts in a cache line */
         PREFETCH(t->arena + (uint32_t)s - 1);
-    else
+        PREFETCH(t->arena + (uint32_t)s + 31);
+    } else
         PREFETCH(&t->gstart[(uint32_t)s - 1]);
 }
 

@@ -1660,9 +1660,12 @@ static long find_rows(const schema *s, const oc_row *row, size_t i, uint32_t *fi
     oc_field k;
     if (!lookup_key(s, L, row, &k))
         return -1;
-    if (s->hint && L->parent < 0)   /* hashed already (schema_prefetch) */
-        return (long)lk_find_hashed(L->tab, k.ptr, k.len, s->hint[i], first);
-    return (long)lk_find(L->tab, k.ptr, k.len, first);
+    if (s->hint && L->parent < 0) {   /* hashed already (schema_prefetch) */
+        size_t n = lk_find_hashed(L->tab, k.ptr, k.len, s->hint[i], first);
+        if (n)   /* a match is a match: its key was compared */
+            return (long)n;
+    }
+    return (long)lk_find(L->tab, k.ptr, k.len, first);   /* a hint never makes a miss */
 }
 
 /* Sets lookup i's row (match one or principal) from its parent's.
@@ -1858,21 +1861,51 @@ int schema_prefetch_pays(const schema *s)
     return 0;
 }
 
-void schema_prefetch(const schema *s, const oc_row *row, uint64_t *h, int stage)
+/* The position of the (k+1)-th byte c at or after p[at], within len
+ * bytes, or len if there are not that many; eight bytes at a time. */
+static size_t nth_byte(const char *p, size_t at, size_t len, char c, size_t k)
+{
+    const uint64_t ones = 0x0101010101010101ULL, low7 = 0x7f7f7f7f7f7f7f7fULL;
+    while (at < len) {
+        uint64_t w = 0, x, m;
+        size_t n = len - at < 8 ? len - at : 8, i;
+        if (n == 8)
+            memcpy(&w, p + at, 8);   /* one load */
+        else
+            for (i = 0; i < n; i++)
+                w |= (uint64_t)(unsigned char)p[at + i] << (8 * i);
+        x = w ^ (ones * (unsigned char)c);
+        m = ~(((x & low7) + low7) | x | low7);   /* 0x80 in each byte equal to c */
+        if (n < 8)
+            m &= (((uint64_t)1 << (8 * n)) - 1);
+        for (; m; m &= m - 1)   /* a few delimiters per word: no popcount (not in base x86-64) */
+            if (k-- == 0)
+                return at + (size_t)__builtin_ctzll(m) / 8;
+        at += 8;
+    }
+    return len;
+}
+
+void schema_prefetch(const schema *s, const char *line, size_t len, uint64_t *h, int stage)
 {
     size_t i;
     for (i = 0; i < s->nlookups; i++) {
         const sch_lookup *L = &s->lookups[i];
-        const oc_field *f;
-        if (L->parent >= 0 || L->on_field < 0 || (size_t)L->on_field >= row->nfields)
+        size_t start = 0, end;
+        if (L->parent >= 0 || L->on_field < 0)
             continue;   /* chained lookups wait for their parent's row */
-        f = &row->fields[L->on_field];
-        if (stage == 0) {
-            h[i] = lk_hash(f->ptr, f->len);
-            lk_prefetch_slot(L->tab, h[i]);
-        } else {
+        if (stage) {
             lk_prefetch_row(L->tab, h[i]);
+            continue;
         }
+        if (L->on_field > 0 && (start = nth_byte(line, 0, len, s->delim, (size_t)L->on_field - 1)) >= len) {
+            h[i] = 0;   /* too few fields: the record will be rejected */
+            continue;
+        }
+        start += L->on_field > 0;
+        end = nth_byte(line, start, len, s->delim, 0);
+        h[i] = lk_hash(line + start, end - start);
+        lk_prefetch_slot(L->tab, h[i]);
     }
 }
 

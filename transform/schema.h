@@ -196,11 +196,13 @@ OC_NODISCARD oc_status schema_bind_header(schema *s, const oc_row *row, oc_error
 OC_NODISCARD oc_status schema_recode(schema *s, const oc_row *row, const uint32_t **codes, size_t *n,
                                      uint64_t *weight, sch_reason *reason, oc_error *err);
 
-/* Optional, for a block of records before they are recoded: starts the
- * memory loads of their lookups (stage 0 for every record, then stage 1),
- * so the cache misses of the records overlap.  h holds nlookups entries
- * per record, kept between the stages. */
-void schema_prefetch(const schema *s, const oc_row *row, uint64_t *h, int stage);
+/* Optional, a hint that never changes results: starts the memory loads a
+ * record still to come will need from the lookups on input columns, given
+ * its raw line (split at the delimiter only, so a quoted line may give
+ * wrong keys, which only wastes the loads).  Stage 0, some records ahead:
+ * hashes its keys into h (nlookups entries) and loads their index slots;
+ * stage 1, a few records later, with the same h: loads their rows. */
+void schema_prefetch(const schema *s, const char *line, size_t len, uint64_t *h, int stage);
 /* Is that worth it: is a lookup on an input column larger than the cache? */
 int  schema_prefetch_pays(const schema *s);
 

@@ -55,6 +55,7 @@
 #include "oc_mem.h"
 #include "oc_row.h"
 #include "oc_yaml.h"
+#include "lookup.h"
 #include "schema.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -335,6 +336,10 @@ static void rb_row(rowbuf *rb, oc_row *row, uint64_t record)
     row->record = record;
     row->raw = "";
     row->raw_len = 0;
+    row->peek = NULL;
+    row->peek_len = 0;
+    row->peek_end = 0;
+    row->end_off = 0;
 }
 
 static void put_i64(rowbuf *rb, size_t i, int64_t v)
@@ -569,7 +574,41 @@ typedef struct pass_ctx {
     uint32_t *codes;
     int       bound;
     size_t    rows;
+    /* the last CSVR_PEEK + 1 lines the reader showed (oc_row.peek): where
+     * each ends, and its key hashes (schema_prefetch) when nlookups <= 16 */
+    uint64_t  peek_end[CSVR_PEEK + 1];
+    uint64_t  peek_h[CSVR_PEEK + 1][16];
+    size_t    npeek;
 } pass_ctx;
+
+/* As the pass does: the line the reader shows below row goes through
+ * schema_prefetch; when a record split by the reader's fast path is one
+ * of those lines, the hashes must be those of its key fields (a wrong hash
+ * would only cost speed, as lookups fall back to hashing; still, the
+ * prefetcher must split alike). */
+static void check_prefetch(pass_ctx *c, const oc_row *row)
+{
+    schema *s = c->s;
+    size_t i, j, n = row->peek_len;
+    if (s->nlookups > 16)
+        return;
+    for (j = 0; j < CSVR_PEEK + 1 && j < c->npeek; j++)
+        if (row->end_off && c->peek_end[j] == row->end_off && row->nfields == s->nfields)
+            for (i = 0; i < s->nlookups; i++) {
+                const sch_lookup *L = &s->lookups[i];
+                if (L->parent < 0 && L->on_field >= 0 && (size_t)L->on_field < row->nfields &&
+                    c->peek_h[j][i] != lk_hash(row->fields[L->on_field].ptr, row->fields[L->on_field].len))
+                    abort();
+            }
+    if (!row->peek)
+        return;
+    j = c->npeek++ % (CSVR_PEEK + 1);
+    if (n > 0 && row->peek[n - 1] == '\r')
+        n--;
+    c->peek_end[j] = row->peek_end;
+    schema_prefetch(s, row->peek, n, c->peek_h[j], 0);
+    schema_prefetch(s, NULL, 0, c->peek_h[j], 1);
+}
 
 static oc_status pass_row(void *vc, const oc_row *row, oc_error *err)
 {
@@ -587,6 +626,7 @@ static oc_status pass_row(void *vc, const oc_row *row, oc_error *err)
     }
     if (++c->rows > MAX_ROWS)
         return oc_error_set(err, OC_EDATA, "enough rows");
+    check_prefetch(c, row);
     st = recode_one(c->s, row, c->codes);
     if (st != OC_OK)
         return oc_error_set(err, st, "recode failed");

@@ -5,6 +5,7 @@
 #include <criterion/criterion.h>
 #include <string.h>
 
+#include "lookup.h"
 #include "schema.h"
 
 static char *dir;
@@ -217,4 +218,45 @@ Test(schema, iccs_parents)
     cr_assert_eq(iccs_parent_len("02", 2), 0);
     cr_assert_eq(iccs_valid("020", 3), 0);
     cr_assert_eq(iccs_valid("02a1", 4), 0);
+}
+
+/* The prefetcher finds a record's key in its raw line exactly where the
+ * reader's fast path would split it: first, middle and last fields, fields
+ * longer than a word, empty keys, a line too short to have the key. */
+Test(schema, prefetch_hashes_the_key_field)
+{
+    static const char *const lines[] = {
+        "k1,x,y",  "a,1234567890123,z",          "a,,z",         "0123456789abcdefghij,key-longer-than-8,",
+        "a,b",     "a,b,key,d,e,f,g,h,i,j,k,l", "a",            ",,,",
+    };
+    schema *s;
+    oc_error err;
+    oc_field f[3];
+    const char *hdr[] = {"sex", "id", "other"};
+    oc_row r;
+    size_t i;
+    free(tu_write_str(dir, "people.csv", "id,sex\n1,F\n"));
+    cr_assert_eq(load("dataset: t\n"
+                      "lookups:\n"
+                      "  p: {file: people.csv, key: id, on: id}\n"
+                      "columns:\n"
+                      "  sex: {type: code, lookup: p, map: {F: F}}\n"
+                      "dimensions:\n"
+                      "  SEX: {from: sex}\n",
+                      &s, &err),
+                 OC_OK, "%s", err.msg);
+    r = mkrow(f, 3, hdr);
+    cr_assert_eq(schema_bind_header(s, &r, &err), OC_OK, "%s", err.msg);
+    for (i = 0; i < sizeof lines / sizeof lines[0]; i++) {
+        const char *p = lines[i], *a = strchr(p, ','), *b;
+        uint64_t h[1] = {42}, want = 0;
+        if (a) {   /* the second field, by hand */
+            b = strchr(a + 1, ',');
+            want = lk_hash(a + 1, b ? (size_t)(b - a - 1) : strlen(a + 1));
+        }
+        schema_prefetch(s, p, strlen(p), h, 0);
+        cr_assert_eq(h[0], want, "line '%s'", p);
+        schema_prefetch(s, NULL, 0, h, 1);   /* loads only */
+    }
+    schema_free(s);
 }
