@@ -30,8 +30,16 @@ static const char run_help[] =
     "atomically: all files and manifest.json, or nothing.\n"
     "  --rejects FILE      write rejected rows to FILE (mode 0600) and go on\n"
     "  --max-rejects N|P%  stop when more than N rows (or P% of rows) are rejected\n"
-    "  --dry-run           check the configuration and inputs; list what would be written\n"
-    "  --quiet             no summary on standard error\n";
+    "With output.keep: N in the pipeline, DIR holds versions (DIR/RELEASE-TIME) and\n"
+    "the link DIR/latest is switched to the new one; the newest N are kept.\n"
+    "A run holds the lock DIR.lock until it ends; a second run on DIR exits 4.\n"
+    "  --rejects FILE      write rejected rows to FILE (mode 0600) and go on\n"
+    "  --max-rejects N|P%  stop when more than N rows (or P% of rows) are rejected\n"
+    "  --dry-run           check the configuration and inputs; list what would be\n"
+    "                      written (no lock, nothing written)\n"
+    "  --quiet             no summary on standard error\n"
+    "Exit status: 0 release written, 1 bad data or configuration or a failed audit,\n"
+    "2 usage, 3 system error, 4 another run holds the lock.\n";
 
 #define MAX_FORMATS 8
 #define LINK_MAX_CELLS 2000000u   /* joint tables larger than this are not built */
@@ -72,6 +80,7 @@ typedef struct pipe {
     const char  *path;
     char        *release;    /* owned */
     char        *out_dir;    /* owned, from YAML (resolved) or NULL */
+    unsigned     keep;       /* output.keep: versions kept (0: OUT is the release) */
     char        *agency, *version;   /* owned */
     size_t       nds, ntbl, nfmt, nlink;
     ds          *ds;
@@ -365,7 +374,7 @@ static oc_status load_table(pipe_t *p, tbl *t, const oc_ynode *v, oc_error *err)
 static oc_status load_pipeline(pipe_t *p, const char *path, oc_error *err)
 {
     static const char *const top[] = {"release", "datasets", "tables", "output", "description", NULL};
-    static const char *const okeys[] = {"formats", "agency", "version", "dir", NULL};
+    static const char *const okeys[] = {"formats", "agency", "version", "dir", "keep", NULL};
     char *buf = NULL;
     size_t len, i;
     oc_ynode *root = NULL;
@@ -461,6 +470,16 @@ static oc_status load_pipeline(pipe_t *p, const char *path, oc_error *err)
             goto out;
         if ((f = oc_ymap_get(n, "version")) && (st = scalar_dup(f, path, "version", &p->version, err)) != OC_OK)
             goto out;
+        if ((f = oc_ymap_get(n, "keep")) != NULL) {
+            int64_t k;
+            if ((st = oc_yint(f, path, &k, err)) != OC_OK)
+                goto out;
+            if (k < 1 || k > 10000) {
+                st = oc_yerror(err, f, path, OC_ECONFIG, "keep must be a number of versions, 1 to 10000");
+                goto out;
+            }
+            p->keep = (unsigned)k;
+        }
         if ((f = oc_ymap_get(n, "dir")) != NULL) {
             char *d = NULL;
             if ((st = scalar_dup(f, path, "dir", &d, err)) != OC_OK)
@@ -725,7 +744,7 @@ int cmd_run(int argc, char **argv)
         {"max-rejects", required_argument, 0, O_MAXREJ}, {"dry-run", no_argument, 0, O_DRY},
         {"quiet", no_argument, 0, O_QUIET},     {"help", no_argument, 0, O_HELP}, {0, 0, 0, 0}};
     const char *out_dir = NULL, *rej_path = NULL;
-    int c, dry = 0, quiet = 0, rc = 0;
+    int c, dry = 0, quiet = 0, rc = 0, lock_fd = -1;
     size_t i, f, k;
     reject_policy pol = {0, -1, -1.0, NULL, NULL, NULL, 0, 0, 0};
     pipe_t p;
@@ -775,6 +794,11 @@ int cmd_run(int argc, char **argv)
             for (f = 0; f < p.nfmt; f++)
                 printf("  %s%s\n", p.tbl[i].sp.id, tabw_extension(p.fmt[f]));
         printf("  manifest.json\n");
+        goto done;
+    }
+    /* one run at a time per output folder (cron): held until the process ends */
+    if (release_lock(out_dir, &lock_fd, &err) != OC_OK) {
+        rc = cli_fail(&err);
         goto done;
     }
     /* tables that share records are protected together: their joint cubes */
@@ -904,7 +928,7 @@ int cmd_run(int argc, char **argv)
             goto done;
         }
     }
-    if (release_begin(out_dir, &rel, &err) != OC_OK) {
+    if (release_begin(out_dir, p.release, p.keep, &rel, &err) != OC_OK) {
         rc = cli_fail(&err);
         goto done;
     }
@@ -945,10 +969,11 @@ int cmd_run(int argc, char **argv)
         goto done;
     }
     if (!quiet)
-        fprintf(stderr, "ocstat: release %s written to %s (%zu tables)\n", p.release, out_dir, p.ntbl);
+        fprintf(stderr, "ocstat: release %s written to %s (%zu tables)\n", p.release, release_path(rel), p.ntbl);
 done:
     reject_policy_discard(&pol);
     release_free(rel);
+    release_unlock(lock_fd);
     oc_buf_fini(&head);
     pipe_free(&p);
     return rc;

@@ -79,6 +79,7 @@ int oc_status_exit(oc_status s)
     case OC_EUSAGE:  return 2;
     case OC_EIO:
     case OC_ENOMEM:  return 3;
+    case OC_EBUSY:   return 4;
     }
     return 3;
 }

@@ -29,7 +29,8 @@ typedef enum oc_status {
     OC_EAUDIT,   /* a protected table fails its audit                 -> exit 1 */
     OC_EUSAGE,   /* bad command line                                  -> exit 2 */
     OC_EIO,      /* system: open, read, write, rename                 -> exit 3 */
-    OC_ENOMEM    /* system: out of memory                             -> exit 3 */
+    OC_ENOMEM,   /* system: out of memory                             -> exit 3 */
+    OC_EBUSY     /* another run holds the output's lock               -> exit 4 */
 } oc_status;
 
 typedef struct oc_error {

@@ -10,7 +10,9 @@
 #include <ftw.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 struct relfile {
@@ -22,6 +24,9 @@ struct relfile {
 struct release {
     char           *out;     /* owned */
     char           *tmp;     /* owned */
+    char           *id;      /* owned: the release id (versioned folders) */
+    unsigned        keep;    /* versions kept; 0: out is the release itself */
+    char           *final;   /* owned: where the release went, once committed */
     int             committed;
     struct relfile *files;   /* owned */
     size_t          nfiles;
@@ -39,20 +44,160 @@ static void rm_tree(const char *path)
     nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
-oc_status release_begin(const char *out_dir, release **out, oc_error *err)
+/* out without trailing slashes, owned; NULL when out of memory */
+static char *trim_dir(const char *out_dir)
+{
+    char *o = oc_strdup(out_dir);
+    size_t n;
+    if (!o)
+        return NULL;
+    n = strlen(o);
+    while (n > 1 && o[n - 1] == '/')
+        o[--n] = '\0';
+    return o;
+}
+
+/* Removes the temporary folders runs that were killed left in dir: names
+ * starting with prefix followed by a process number.  Called with the lock
+ * held, so no live run owns one. */
+static void rm_leftovers(const char *dir, const char *prefix)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    size_t n = strlen(prefix);
+    if (!d)
+        return;
+    while ((e = readdir(d)) != NULL)
+        if (strncmp(e->d_name, prefix, n) == 0 && e->d_name[n] >= '0' && e->d_name[n] <= '9' &&
+            strspn(e->d_name + n, "0123456789") == strlen(e->d_name + n)) {
+            char path[PATH_MAX];
+            if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, e->d_name) < sizeof path)
+                rm_tree(path);
+        }
+    closedir(d);
+}
+
+oc_status release_lock(const char *out_dir, int *fd, oc_error *err)
+{
+    char *o = trim_dir(out_dir), *lock = NULL, *slash, *parent = NULL, pid[32];
+    oc_status st = OC_OK;
+    int f = -1;
+    *fd = -1;
+    if (!o || !(lock = oc_malloc(strlen(o) + 8)) || !(parent = oc_strdup(o))) {
+        st = oc_error_set(err, OC_ENOMEM, "out of memory");
+        goto out;
+    }
+    sprintf(lock, "%s.lock", o);
+    f = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (f < 0) {
+        oc_error_at(err, lock, 0, 0);
+        st = oc_error_sys(err, "cannot open the lock file");
+        goto out;
+    }
+    if (flock(f, LOCK_EX | LOCK_NB) != 0) {
+        char held[32] = "";
+        ssize_t k = errno == EWOULDBLOCK ? pread(f, held, sizeof held - 1, 0) : -1;
+        oc_error_at(err, lock, 0, 0);
+        if (k < 0) {
+            st = oc_error_sys(err, "cannot take the lock");
+            goto out;
+        }
+        held[k] = '\0';
+        held[strcspn(held, "\n")] = '\0';
+        st = oc_error_set(err, OC_EBUSY, "another ocstat run (process %s) is writing %s; not started",
+                          held[0] ? held : "?", o);
+        goto out;
+    }
+    /* ours: say who holds it (for the message above), clear what killed runs left */
+    snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
+    if (ftruncate(f, 0) != 0 || pwrite(f, pid, strlen(pid), 0) < 0) {
+        oc_error_at(err, lock, 0, 0);
+        st = oc_error_sys(err, "cannot write the lock file");
+        goto out;
+    }
+    slash = strrchr(parent, '/');
+    if (slash) {
+        char *base = slash + 1, pre[PATH_MAX];
+        *slash = '\0';
+        snprintf(pre, sizeof pre, "%s.tmp-", base);
+        rm_leftovers(slash == parent ? "/" : parent, pre);
+    } else {
+        char pre[PATH_MAX];
+        snprintf(pre, sizeof pre, "%s.tmp-", parent);
+        rm_leftovers(".", pre);
+    }
+    rm_leftovers(o, ".tmp-");
+    *fd = f;
+    f = -1;
+out:
+    if (f >= 0)
+        close(f);
+    oc_free(o);
+    oc_free(lock);
+    oc_free(parent);
+    return st;
+}
+
+void release_unlock(int fd)
+{
+    if (fd >= 0)
+        close(fd);   /* the lock goes with the descriptor */
+}
+
+/* Is dir a folder of versions (never a release itself)?  1 yes or new,
+ * 0 no. */
+static int versions_root(const char *dir)
+{
+    char path[PATH_MAX];
+    struct stat sb;
+    if (stat(dir, &sb) != 0)
+        return 1;
+    if (!S_ISDIR(sb.st_mode))
+        return 0;
+    snprintf(path, sizeof path, "%s/manifest.json", dir);
+    return stat(path, &sb) != 0;
+}
+
+static int id_ok(const char *id)
+{
+    return id[0] && id[0] != '.' && strspn(id, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-") ==
+                                          strlen(id);
+}
+
+oc_status release_begin(const char *out_dir, const char *id, unsigned keep, release **out, oc_error *err)
 {
     release *r = oc_calloc(1, sizeof *r);
     size_t n;
     *out = NULL;
-    if (!r || !(r->out = oc_strdup(out_dir)))
+    if (!r || !(r->out = trim_dir(out_dir)) || !(r->id = oc_strdup(id)))
         goto nomem;
+    r->keep = keep;
     n = strlen(r->out);
-    while (n > 1 && r->out[n - 1] == '/')
-        r->out[--n] = '\0';
     r->tmp = oc_malloc(n + 32);
     if (!r->tmp)
         goto nomem;
-    snprintf(r->tmp, n + 32, "%s.tmp-%ld", r->out, (long)getpid());
+    if (keep) {
+        if (!id_ok(id)) {
+            release_free(r);
+            return oc_error_set(err, OC_ECONFIG,
+                                "release id '%s' cannot name a folder (letters, digits, '_', '.', '-')", id);
+        }
+        if (!versions_root(r->out)) {
+            oc_error_at(err, r->out, 0, 0);
+            release_free(r);
+            return oc_error_set(err, OC_EIO, "holds a release written without output.keep; refusing to "
+                                             "turn it into a folder of versions (choose another folder)");
+        }
+        if (mkdir(r->out, 0755) != 0 && errno != EEXIST) {
+            oc_error_at(err, r->out, 0, 0);
+            oc_error_sys(err, "cannot create the releases folder");
+            release_free(r);
+            return err->code;
+        }
+        snprintf(r->tmp, n + 32, "%s/.tmp-%ld", r->out, (long)getpid());
+    } else {
+        snprintf(r->tmp, n + 32, "%s.tmp-%ld", r->out, (long)getpid());
+    }
     rm_tree(r->tmp);   /* a leftover of a killed run with the same pid */
     if (mkdir(r->tmp, 0755) != 0) {
         oc_error_at(err, r->tmp, 0, 0);
@@ -273,6 +418,97 @@ static void sync_dir(const char *path)
     }
 }
 
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Removes the oldest versions of the release beyond r->keep (never the one
+ * just written): folders "<id>-<stamp>" that hold a manifest.json. */
+static void prune(const release *r, const char *newest)
+{
+    DIR *d = opendir(r->out);
+    struct dirent *e;
+    char **names = NULL, path[PATH_MAX];
+    size_t n = 0, cap = 0, i, idlen = strlen(r->id);
+    struct stat sb;
+    if (!d)
+        return;
+    while ((e = readdir(d)) != NULL) {
+        if (strncmp(e->d_name, r->id, idlen) != 0 || e->d_name[idlen] != '-' || !strcmp(e->d_name, newest))
+            continue;
+        if ((size_t)snprintf(path, sizeof path, "%s/%s/manifest.json", r->out, e->d_name) >= sizeof path ||
+            stat(path, &sb) != 0)
+            continue;
+        if (n == cap) {
+            char **nn = oc_realloc(names, (cap = cap ? cap * 2 : 16) * sizeof *nn);
+            if (!nn)
+                break;
+            names = nn;
+        }
+        if (!(names[n] = oc_strdup(e->d_name)))
+            break;
+        n++;
+    }
+    closedir(d);
+    if (names)
+        qsort(names, n, sizeof *names, cmp_str);
+    for (i = 0; i < n; i++) {
+        if (i + r->keep <= n) {   /* the new one and the keep - 1 latest others stay */
+            snprintf(path, sizeof path, "%s/%s", r->out, names[i]);
+            rm_tree(path);
+        }
+        oc_free(names[i]);
+    }
+    oc_free(names);
+}
+
+/* Versioned layout: the folder becomes OUT/<id>-<UTC time>, then OUT/latest
+ * is switched to it (a new link renamed over the old: atomic), then old
+ * versions beyond keep are removed. */
+static oc_status commit_version(release *r, oc_error *err)
+{
+    const char *sde = getenv("SOURCE_DATE_EPOCH");   /* reproducible runs and tests */
+    char stamp[32], name[256], path[PATH_MAX], link[PATH_MAX], latest[PATH_MAX];
+    time_t t = sde && *sde && strspn(sde, "0123456789") == strlen(sde) ? (time_t)strtoll(sde, NULL, 10) : time(NULL);
+    struct tm tm;
+    struct stat sb;
+    unsigned k;
+    if (!gmtime_r(&t, &tm) || !strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm))
+        return oc_error_set(err, OC_EIO, "cannot format the release time");
+    for (k = 1;; k++) {
+        if (k == 1)
+            snprintf(name, sizeof name, "%s-%s", r->id, stamp);
+        else
+            snprintf(name, sizeof name, "%s-%s-%u", r->id, stamp, k);
+        if ((size_t)snprintf(path, sizeof path, "%s/%s", r->out, name) >= sizeof path)
+            return oc_error_set(err, OC_EIO, "release folder name too long");
+        if (lstat(path, &sb) != 0)
+            break;
+    }
+    if (rename(r->tmp, path) != 0) {
+        oc_error_at(err, path, 0, 0);
+        return oc_error_sys(err, "cannot rename the release into place");
+    }
+    if (!(r->final = oc_strdup(path)))
+        return oc_error_set(err, OC_ENOMEM, "out of memory");
+    snprintf(link, sizeof link, "%s/.latest-%ld", r->out, (long)getpid());
+    snprintf(latest, sizeof latest, "%s/latest", r->out);
+    (void)unlink(link);
+    if (symlink(name, link) != 0 || rename(link, latest) != 0) {
+        oc_error_at(err, latest, 0, 0);
+        oc_error_sys(err, "cannot point the latest link at the new release");
+        (void)unlink(link);
+        return err->code;
+    }
+    sync_dir(r->out);
+    r->committed = 1;
+    prune(r, name);
+    return OC_OK;
+}
+
+const char *release_path(const release *r) { return r->final ? r->final : r->out; }
+
 oc_status release_commit(release *r, const char *head, oc_error *err)
 {
     oc_buf b;
@@ -302,6 +538,8 @@ oc_status release_commit(release *r, const char *head, oc_error *err)
     if (st != OC_OK)
         return st;
     sync_dir(r->tmp);
+    if (r->keep)
+        return commit_version(r, err);
     if (stat(r->out, &sb) == 0) {
         if (!S_ISDIR(sb.st_mode) || !replaceable(r->out)) {
             oc_error_at(err, r->out, 0, 0);
@@ -338,5 +576,7 @@ void release_free(release *r)
     oc_free(r->files);
     oc_free(r->tmp);
     oc_free(r->out);
+    oc_free(r->id);
+    oc_free(r->final);
     oc_free(r);
 }

@@ -1,11 +1,24 @@
 /*
- * release.h - writes a release atomically: every file goes into a
- * temporary sibling folder ("OUT.tmp-PID"), is hashed (SHA-256) and
- * counted, then manifest.json is written and the folder is renamed into
- * place in one step.  A reader sees the old release or the new one, never a
- * mix; a failed run leaves the old release untouched and no temporary
- * folder.  An existing OUT is replaced only if it is empty or holds an
- * ocstat manifest.json (so a mistyped --out cannot swallow a home folder).
+ * release.h - owns the output folder of `ocstat run`: its lock, and
+ * writing a release into it atomically.
+ *
+ * Every file goes into a temporary folder, is hashed (SHA-256) and
+ * counted, then manifest.json is written and the folder is moved into
+ * place in one step.  A reader sees the old release or the new one, never
+ * a mix; a failed or killed run leaves the previous release untouched (a
+ * killed run's temporary folder is removed by the next run).  Two layouts:
+ *   keep = 0   OUT is the release ("OUT.tmp-PID" swapped in with
+ *              renameat2 RENAME_EXCHANGE).  An existing OUT is replaced
+ *              only if it is empty or holds an ocstat manifest.json, so a
+ *              mistyped --out cannot swallow a home folder.
+ *   keep >= 1  OUT is a folder of versions: the release goes to
+ *              OUT/<id>-<UTC time, YYYYMMDDTHHMMSSZ> (from SOURCE_DATE_EPOCH
+ *              when set), the symbolic link OUT/latest is switched to it by
+ *              renaming a new link over it, and versions beyond the `keep`
+ *              latest are removed.
+ * The lock is the file "OUT.lock" next to OUT, held with flock(2) for the
+ * whole run, so two runs (cron) never write the same OUT; the kernel drops
+ * it when the process ends, however it ends.
  */
 #ifndef RELEASE_H
 #define RELEASE_H
@@ -20,7 +33,18 @@
 
 typedef struct release release;
 
-OC_NODISCARD oc_status release_begin(const char *out_dir, release **out, oc_error *err);
+/* Takes OUT's lock (*fd, for release_unlock) and removes what killed runs
+ * left.  OC_EBUSY, with a message naming the holder's process, when
+ * another run holds it. */
+OC_NODISCARD oc_status release_lock(const char *out_dir, int *fd, oc_error *err);
+void release_unlock(int fd);   /* accepts -1 */
+
+/* id: the release id (names the versions); keep: see above. */
+OC_NODISCARD oc_status release_begin(const char *out_dir, const char *id, unsigned keep, release **out,
+                                     oc_error *err);
+
+/* Where the release is (after commit: the version's folder). */
+const char *release_path(const release *r);
 
 /* Writes the bytes of buf as file `name` (no slashes) in the release and
  * records it for the manifest with `rows` data rows. */

@@ -149,7 +149,7 @@ Test(export, release_is_atomic_and_replaces_only_releases)
     size_t len;
     snprintf(out, sizeof out, "%s/rel", dir);
     oc_error_clear(&err);
-    cr_assert_eq(release_begin(out, &r, &err), OC_OK);
+    cr_assert_eq(release_begin(out, "r1", 0, &r, &err), OC_OK);
     cr_assert_eq(release_add_file(r, "a.csv", "x\n", 2, 1, &err), OC_OK);
     cr_assert_eq(release_add_file(r, "a.csv", "y\n", 2, 1, &err), OC_ECONFIG);   /* name twice */
     oc_error_clear(&err);
@@ -176,7 +176,7 @@ Test(export, release_is_atomic_and_replaces_only_releases)
     }
     free(mf);
     /* a second release replaces the first in one step */
-    cr_assert_eq(release_begin(out, &r, &err), OC_OK);
+    cr_assert_eq(release_begin(out, "r1", 0, &r, &err), OC_OK);
     cr_assert_eq(release_add_file(r, "b.csv", "z\n", 2, 1, &err), OC_OK);
     cr_assert_eq(release_commit(r, "  \"ocstat_version\": \"test\"", &err), OC_OK);
     release_free(r);
@@ -186,10 +186,88 @@ Test(export, release_is_atomic_and_replaces_only_releases)
     snprintf(out, sizeof out, "%s/home", dir);
     cr_assert_eq(mkdir(out, 0755), 0);
     free(tu_write_str(out, "notes.txt", "keep"));
-    cr_assert_eq(release_begin(out, &r, &err), OC_OK);
+    cr_assert_eq(release_begin(out, "r1", 0, &r, &err), OC_OK);
     cr_assert_eq(release_commit(r, "  \"ocstat_version\": \"test\"", &err), OC_EIO);
     cr_assert(strstr(err.msg, "refusing to replace") != NULL);
     release_free(r);
     cr_assert(exists(out, "notes.txt"));
+    tu_rmdir(dir);
+}
+
+/* output.keep: versions named by release id and UTC time, `latest` moved
+ * to the newest, the oldest beyond keep removed, a second version in the
+ * same second gets a suffix; a flat release is not turned into versions. */
+Test(export, versioned_releases_and_latest_link)
+{
+    char *dir = tu_tmpdir(), out[256], link[300], target[64];
+    static const char *const epochs[] = {"1", "2", "3", "3"};
+    release *r;
+    oc_error err;
+    size_t i;
+    ssize_t n;
+    snprintf(out, sizeof out, "%s/rel", dir);
+    snprintf(link, sizeof link, "%s/latest", out);
+    oc_error_clear(&err);
+    for (i = 0; i < 4; i++) {
+        char body[8];
+        cr_assert_eq(setenv("SOURCE_DATE_EPOCH", epochs[i], 1), 0);
+        snprintf(body, sizeof body, "%zu\n", i);
+        cr_assert_eq(release_begin(out, "nibrs-dc", 2, &r, &err), OC_OK, "%s", err.msg);
+        cr_assert_eq(release_add_file(r, "t.csv", body, strlen(body), 1, &err), OC_OK);
+        cr_assert_eq(release_commit(r, "  \"ocstat_version\": \"test\"", &err), OC_OK, "%s", err.msg);
+        release_free(r);
+        n = readlink(link, target, sizeof target - 1);
+        cr_assert(n > 0);
+        target[n] = '\0';
+        cr_assert_str_eq(target, i == 0 ? "nibrs-dc-19700101T000001Z"
+                                 : i == 1 ? "nibrs-dc-19700101T000002Z"
+                                 : i == 2 ? "nibrs-dc-19700101T000003Z"
+                                          : "nibrs-dc-19700101T000003Z-2");
+    }
+    unsetenv("SOURCE_DATE_EPOCH");
+    cr_assert(exists(link, "t.csv"));
+    cr_assert(exists(out, "nibrs-dc-19700101T000003Z"));
+    cr_assert_not(exists(out, "nibrs-dc-19700101T000002Z"), "beyond keep: removed");
+    cr_assert_not(exists(out, "nibrs-dc-19700101T000001Z"), "beyond keep: removed");
+    /* a release id that cannot name a folder */
+    cr_assert_eq(release_begin(out, "../x", 2, &r, &err), OC_ECONFIG);
+    /* a flat release folder is not turned into versions */
+    oc_error_clear(&err);
+    snprintf(out, sizeof out, "%s/flat", dir);
+    cr_assert_eq(release_begin(out, "r1", 0, &r, &err), OC_OK);
+    cr_assert_eq(release_commit(r, "  \"ocstat_version\": \"test\"", &err), OC_OK);
+    release_free(r);
+    cr_assert_eq(release_begin(out, "r1", 3, &r, &err), OC_EIO);
+    cr_assert(strstr(err.msg, "without output.keep") != NULL, "%s", err.msg);
+    tu_rmdir(dir);
+}
+
+/* The lock: a second holder is refused with OC_EBUSY naming the first's
+ * process; released, it can be taken again; leftovers of killed runs go. */
+Test(export, lock_excludes_a_second_run_and_clears_leftovers)
+{
+    char *dir = tu_tmpdir(), out[256], tmp[300], pid[32];
+    int fd, fd2;
+    oc_error err;
+    snprintf(out, sizeof out, "%s/rel", dir);
+    snprintf(tmp, sizeof tmp, "%s.tmp-999999", out);
+    cr_assert_eq(mkdir(tmp, 0755), 0);
+    free(tu_write_str(tmp, "half.csv", "x"));
+    cr_assert_eq(mkdir(out, 0755), 0);
+    snprintf(tmp, sizeof tmp, "%s/.tmp-999998", out);
+    cr_assert_eq(mkdir(tmp, 0755), 0);
+    oc_error_clear(&err);
+    cr_assert_eq(release_lock(out, &fd, &err), OC_OK, "%s", err.msg);
+    cr_assert_not(exists(dir, "rel.tmp-999999"), "leftover of a killed run kept");
+    cr_assert_not(exists(out, ".tmp-999998"), "leftover of a killed run kept");
+    cr_assert_eq(release_lock(out, &fd2, &err), OC_EBUSY);
+    cr_assert_eq(fd2, -1);
+    snprintf(pid, sizeof pid, "(process %ld)", (long)getpid());
+    cr_assert(strstr(err.msg, pid) != NULL, "%s", err.msg);
+    cr_assert_eq(oc_status_exit(err.code), 4);
+    release_unlock(fd);
+    oc_error_clear(&err);
+    cr_assert_eq(release_lock(out, &fd2, &err), OC_OK, "%s", err.msg);
+    release_unlock(fd2);
     tu_rmdir(dir);
 }
