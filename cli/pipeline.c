@@ -21,6 +21,7 @@
 #include "oc_yaml.h"
 #include "release.h"
 #include "table_writer.h"
+#include "xlsx_writer.h"
 
 static const char run_help[] =
     "Usage: ocstat run PIPELINE.yaml [--out DIR] [--rejects FILE] [--max-rejects N|P%]\n"
@@ -81,6 +82,7 @@ typedef struct pipe {
     char        *release;    /* owned */
     char        *out_dir;    /* owned, from YAML (resolved) or NULL */
     unsigned     keep;       /* output.keep: versions kept (0: OUT is the release) */
+    int          xlsx;       /* output.formats has xlsx: one workbook for the release */
     char        *agency, *version;   /* owned */
     size_t       nds, ntbl, nfmt, nlink;
     ds          *ds;
@@ -453,9 +455,17 @@ static oc_status load_pipeline(pipe_t *p, const char *path, oc_error *err)
             for (i = 0; i < f->n; i++) {
                 size_t k;
                 tabw_format tf;
+                if (f->vals[i]->kind == OC_YSCALAR && !strcmp(f->vals[i]->str, "xlsx")) {
+                    if (p->xlsx) {
+                        st = oc_yerror(err, f->vals[i], path, OC_ECONFIG, "format listed twice");
+                        goto out;
+                    }
+                    p->xlsx = 1;   /* one workbook for the release, not a file per table */
+                    continue;
+                }
                 if (f->vals[i]->kind != OC_YSCALAR || tabw_parse_format(f->vals[i]->str, &tf) != 0) {
                     st = oc_yerror(err, f->vals[i], path, OC_ECONFIG,
-                                   "unknown format (csv, sdmx-csv, sdmx-csv-1.0, sdmx-csv-2.0, json)");
+                                   "unknown format (csv, sdmx-csv, sdmx-csv-1.0, sdmx-csv-2.0, json, xlsx)");
                     goto out;
                 }
                 for (k = 0; k < p->nfmt; k++)
@@ -507,6 +517,77 @@ static oc_status json_kv_str(oc_buf *b, const char *k, const char *v)
     if (!v)
         return oc_buf_append(b, "null", 4);
     return oc_json_str(b, v);
+}
+
+/* The release's workbook (output.formats: xlsx): every table, and a
+ * Metadata sheet whose head lists the release, its configuration and
+ * inputs.  Its document time is SOURCE_DATE_EPOCH, else 1980-01-01 (the
+ * zip epoch), so the same run gives the same bytes. */
+static oc_status add_workbook(const pipe_t *p, release *rel, oc_error *err)
+{
+    const char *sde = getenv("SOURCE_DATE_EPOCH");
+    const oc_table **tabs = oc_calloc(p->ntbl ? p->ntbl : 1, sizeof *tabs);
+    size_t ninputs = 0, nl = 0, i, j, cells = 0;
+    char **vals = NULL;
+    const char **lines = NULL;
+    char name[160], ver[64];
+    xlsx_meta m;
+    oc_buf b;
+    oc_status st = OC_OK;
+    oc_buf_init(&b, 0);
+    for (i = 0; i < p->nds; i++)
+        ninputs += p->ds[i].ninputs;
+    vals = oc_calloc(ninputs + 1, sizeof *vals);
+    lines = oc_calloc(2 * (ninputs + 4), sizeof *lines);
+    if (!tabs || !vals || !lines) {
+        st = oc_error_set(err, OC_ENOMEM, "out of memory");
+        goto out;
+    }
+    for (i = 0; i < p->ntbl; i++) {
+        tabs[i] = p->tbl[i].t;
+        cells += p->tbl[i].t->ncells;
+    }
+    snprintf(ver, sizeof ver, "ocstat %s", OC_VERSION);
+    lines[2 * nl] = "Release";
+    lines[2 * nl++ + 1] = p->release;
+    lines[2 * nl] = "Written by";
+    lines[2 * nl++ + 1] = ver;
+    lines[2 * nl] = "Configuration SHA-256";
+    lines[2 * nl++ + 1] = p->sha;
+    for (i = 0, j = 0; i < p->nds; i++) {
+        size_t k;
+        for (k = 0; k < p->ds[i].ninputs; k++, j++) {
+            const pass_input *in = &p->ds[i].in[k];
+            size_t len = strlen(p->ds[i].in_as[k]) + 160;
+            if (!(vals[j] = oc_malloc(len))) {
+                st = oc_error_set(err, OC_ENOMEM, "out of memory");
+                goto out;
+            }
+            snprintf(vals[j], len, "%s (SHA-256 %s; %llu rows read, %llu rejected)", p->ds[i].in_as[k], in->sha256,
+                     (unsigned long long)in->read, (unsigned long long)in->rejected);
+            lines[2 * nl] = p->ds[i].name;
+            lines[2 * nl++ + 1] = vals[j];
+        }
+    }
+    memset(&m, 0, sizeof m);
+    m.title = p->release;
+    m.created = 315532800;   /* 1980-01-01T00:00:00Z */
+    if (sde && *sde && strspn(sde, "0123456789") == strlen(sde) && strtoll(sde, NULL, 10) > 0)
+        m.created = (time_t)strtoll(sde, NULL, 10);
+    m.lines = lines;
+    m.nlines = nl;
+    if ((st = xlsx_write(tabs, p->ntbl, &m, &b, err)) != OC_OK)
+        goto out;
+    snprintf(name, sizeof name, "%s.xlsx", p->release);
+    st = release_add_file(rel, name, b.data, b.len, cells, err);
+out:
+    for (i = 0; vals && i < ninputs; i++)
+        oc_free(vals[i]);
+    oc_free(vals);
+    oc_free(lines);
+    oc_free(tabs);
+    oc_buf_fini(&b);
+    return st;
 }
 
 static oc_status manifest_head(const pipe_t *p, const char *rej_path, uint64_t nrej, oc_buf *b)
@@ -793,6 +874,8 @@ int cmd_run(int argc, char **argv)
         for (i = 0; i < p.ntbl; i++)
             for (f = 0; f < p.nfmt; f++)
                 printf("  %s%s\n", p.tbl[i].sp.id, tabw_extension(p.fmt[f]));
+        if (p.xlsx)
+            printf("  %s.xlsx\n", p.release);
         printf("  manifest.json\n");
         goto done;
     }
@@ -959,6 +1042,10 @@ int cmd_run(int argc, char **argv)
                 goto done;
             }
         }
+    if (p.xlsx && add_workbook(&p, rel, &err) != OC_OK) {
+        rc = cli_fail(&err);
+        goto done;
+    }
     if (manifest_head(&p, rej_path, nrej, &head) != OC_OK) {
         oc_error_set(&err, OC_ENOMEM, "out of memory");
         rc = cli_fail(&err);

@@ -1,0 +1,314 @@
+/* xlsx_writer.c - see xlsx_writer.h. */
+#define _POSIX_C_SOURCE 200809L
+#include "xlsx_writer.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <xlsxwriter.h>
+
+#include "table_writer.h"
+
+#define MAX_ROWS 1048576u
+#define MAX_COLS 16384u
+#define SHEET_NAME_MAX 31
+
+typedef struct fmts {
+    lxw_format *title, *note, *head, *head_num, *code, *num, *sym, *bold;
+} fmts;
+
+static const char legend_c[] = "confidential: suppressed so that no individual can be identified (counts "
+                               "below the threshold, and further cells chosen so that none can be "
+                               "recovered from the totals)";
+static const char legend_u[] = "not exact: includes a count that the source itself suppressed (e.g. \"<5\")";
+
+/* The label a reader sees for code k of dimension d. */
+static const char *code_label(const tab_dim *d, size_t k)
+{
+    const char *c = d->codes[k];
+    if (d->labels && d->labels[k] && d->labels[k][0])
+        return d->labels[k];
+    if (!strcmp(c, "_T"))
+        return "Total";
+    if (!strcmp(c, "_U"))
+        return "Unknown";
+    if (!strcmp(c, "_O"))
+        return "Other";
+    if (!strcmp(c, "_Z"))
+        return "Not applicable";
+    return c;
+}
+
+static double clamp_width(size_t n, double lo, double hi)
+{
+    double w = (double)n + 2;
+    return w < lo ? lo : w > hi ? hi : w;
+}
+
+static void write_value(lxw_worksheet *ws, lxw_row_t r, lxw_col_t c, const oc_table *t, size_t i, const fmts *f)
+{
+    switch (t->status[i]) {
+    case CELL_PUBLISHED: worksheet_write_number(ws, r, c, (double)t->value[i], f->num); break;
+    case CELL_SOURCE: worksheet_write_string(ws, r, c, XLSX_NOT_EXACT, f->sym); break;
+    default: worksheet_write_string(ws, r, c, XLSX_CONFIDENTIAL, f->sym); break;
+    }
+}
+
+/* The sentence on the protection of t under its title. */
+static void protection_note(const oc_table *t, char *buf, size_t cap)
+{
+    if (t->min_count > 1 && t->secondary)
+        snprintf(buf, cap,
+                 "Counts from 1 to %lld%s are suppressed (%s); further cells are suppressed so that none "
+                 "can be recovered from the totals.",
+                 (long long)t->min_count - 1, t->protect_zeros ? " and zeros" : "", XLSX_CONFIDENTIAL);
+    else if (t->min_count > 1)
+        snprintf(buf, cap, "Counts from 1 to %lld are suppressed (%s). %s", (long long)t->min_count - 1,
+                 XLSX_CONFIDENTIAL, tabw_unprotected_note);
+    else
+        snprintf(buf, cap, "No disclosure control was applied to this table.");
+}
+
+/* One table: cross-tab, or one row per cell when too wide or too long. */
+static oc_status table_sheet(lxw_workbook *wb, const oc_table *t, const char *name, const fmts *f, oc_error *err)
+{
+    lxw_worksheet *ws = workbook_add_worksheet(wb, name);
+    size_t nrow_dims = t->ndims > 1 ? t->ndims - 1 : t->ndims, ncol = 1, nrows, i, k, d;
+    const tab_dim *cd = t->ndims > 1 ? &t->dims[t->ndims - 1] : NULL;
+    lxw_row_t r = 0, head;
+    char line[1024];
+    int cross;
+    if (!ws)
+        return oc_error_set(err, OC_EIO, "cannot add the sheet '%s' to the workbook", name);
+    if (cd)
+        ncol = cd->n;
+    nrows = ncol ? t->ncells / ncol : 0;
+    cross = nrow_dims + ncol <= MAX_COLS && nrows + 16 <= MAX_ROWS;
+    if (!cross) {   /* one row per cell */
+        nrow_dims = t->ndims;
+        ncol = 1;
+        nrows = t->ncells;
+        cd = NULL;
+        if (nrows + 16 > MAX_ROWS)
+            return oc_error_set(err, OC_EDATA, "table %s has too many cells (%zu) for a sheet", t->id, t->ncells);
+    }
+    worksheet_write_string(ws, r++, 0, t->title ? t->title : t->id, f->title);
+    snprintf(line, sizeof line, "Table %s, dataset %s%s%s.", t->id, t->dataset ? t->dataset : "?",
+             t->where ? "; only records with " : "", t->where ? t->where : "");
+    worksheet_write_string(ws, r++, 0, line, f->note);
+    protection_note(t, line, sizeof line);
+    worksheet_write_string(ws, r++, 0, line, f->note);
+    r++;
+    if (cd)   /* the column dimension's id above its codes */
+        worksheet_write_string(ws, r, (lxw_col_t)nrow_dims, cd->id, f->bold);
+    r++;
+    head = r;
+    for (d = 0; d < nrow_dims; d++) {
+        size_t w = strlen(t->dims[d].id);
+        worksheet_write_string(ws, head, (lxw_col_t)d, t->dims[d].id, f->head);
+        for (k = 0; k < t->dims[d].n; k++)
+            w = strlen(code_label(&t->dims[d], k)) > w ? strlen(code_label(&t->dims[d], k)) : w;
+        worksheet_set_column(ws, (lxw_col_t)d, (lxw_col_t)d, clamp_width(w, 8, 48), NULL);
+    }
+    for (k = 0; k < ncol; k++) {
+        const char *lab = cd ? code_label(cd, k) : "Count";
+        worksheet_write_string(ws, head, (lxw_col_t)(nrow_dims + k), lab, f->head_num);
+        worksheet_set_column(ws, (lxw_col_t)(nrow_dims + k), (lxw_col_t)(nrow_dims + k),
+                             clamp_width(strlen(lab), 9, 30), NULL);
+    }
+    r++;
+    for (i = 0; i < nrows; i++, r++) {
+        size_t rem = i;   /* the row's code in each row dimension (last fastest) */
+        for (d = nrow_dims; d-- > 0;) {
+            size_t code = rem % t->dims[d].n;
+            rem /= t->dims[d].n;
+            worksheet_write_string(ws, r, (lxw_col_t)d, code_label(&t->dims[d], code), f->code);
+        }
+        for (k = 0; k < ncol; k++)
+            write_value(ws, r, (lxw_col_t)(nrow_dims + k), t, i * ncol + k, f);
+    }
+    r++;
+    worksheet_write_string(ws, r, 0, XLSX_CONFIDENTIAL, f->sym);
+    worksheet_write_string(ws, r++, 1, legend_c, f->note);
+    worksheet_write_string(ws, r, 0, XLSX_NOT_EXACT, f->sym);
+    worksheet_write_string(ws, r++, 1, legend_u, f->note);
+    worksheet_freeze_panes(ws, (lxw_row_t)(head + 1), (lxw_col_t)nrow_dims);
+    return OC_OK;
+}
+
+static void count_status(const oc_table *t, size_t *prim, size_t *sec, size_t *src)
+{
+    size_t i;
+    *prim = *sec = *src = 0;
+    for (i = 0; i < t->ncells; i++) {
+        *prim += t->status[i] == CELL_PRIMARY;
+        *sec += t->status[i] == CELL_SECONDARY;
+        *src += t->status[i] == CELL_SOURCE;
+    }
+}
+
+static oc_status meta_sheet(lxw_workbook *wb, const oc_table *const *tables, size_t n, const xlsx_meta *meta,
+                            const fmts *f, oc_error *err)
+{
+    static const char *const cols[] = {
+        "Table", "Title", "Dataset", "Filters", "Dimensions", "Cells", "Threshold (min count)",
+        "Zeros protected", "Secondary suppression", "Method", "Protected together with",
+        "Protection levels (upper, lower)", "Suppressed (primary)", "Suppressed (secondary)",
+        "Not exact (source)", "Rows read", "Rows counted", "Rows filtered", "Rows rejected"};
+    static const char *const methods[] = {"auto", "gauss", "hypercube"};
+    lxw_worksheet *ws = workbook_add_worksheet(wb, "Metadata");
+    lxw_row_t r = 0;
+    size_t i, c, d;
+    char buf[1024];
+    if (!ws)
+        return oc_error_set(err, OC_EIO, "cannot add the Metadata sheet to the workbook");
+    worksheet_set_column(ws, 0, 0, 28, NULL);
+    worksheet_set_column(ws, 1, (lxw_col_t)(sizeof cols / sizeof cols[0] - 1), 22, NULL);
+    worksheet_write_string(ws, r++, 0, meta->title ? meta->title : "Release", f->title);
+    for (i = 0; i < meta->nlines; i++, r++) {
+        worksheet_write_string(ws, r, 0, meta->lines[2 * i], f->bold);
+        worksheet_write_string(ws, r, 1, meta->lines[2 * i + 1], NULL);
+    }
+    r++;
+    for (c = 0; c < sizeof cols / sizeof cols[0]; c++)
+        worksheet_write_string(ws, r, (lxw_col_t)c, cols[c], f->head);
+    r++;
+    for (i = 0; i < n; i++, r++) {
+        const oc_table *t = tables[i];
+        size_t prim, sec, src, at = 0;
+        count_status(t, &prim, &sec, &src);
+        worksheet_write_string(ws, r, 0, t->id, NULL);
+        worksheet_write_string(ws, r, 1, t->title ? t->title : "", NULL);
+        worksheet_write_string(ws, r, 2, t->dataset ? t->dataset : "", NULL);
+        worksheet_write_string(ws, r, 3, t->where ? t->where : "", NULL);
+        buf[0] = '\0';
+        for (d = 0; d < t->ndims && at < sizeof buf; d++)
+            at += (size_t)snprintf(buf + at, sizeof buf - at, "%s%s", d ? " x " : "", t->dims[d].id);
+        worksheet_write_string(ws, r, 4, buf, NULL);
+        worksheet_write_number(ws, r, 5, (double)t->ncells, f->num);
+        worksheet_write_number(ws, r, 6, (double)t->min_count, f->num);
+        worksheet_write_string(ws, r, 7, t->protect_zeros ? "yes" : "no", NULL);
+        worksheet_write_string(ws, r, 8, t->secondary ? "yes" : "no (unprotected)", NULL);
+        worksheet_write_string(ws, r, 9, t->method >= 0 && t->method <= 2 ? methods[t->method] : "", NULL);
+        worksheet_write_string(ws, r, 10, t->linked ? t->linked : "", NULL);
+        snprintf(buf, sizeof buf, "%g + %g%%, %g + %g%%", t->upl, t->upl_pct, t->lpl, t->lpl_pct);
+        worksheet_write_string(ws, r, 11, buf, NULL);
+        worksheet_write_number(ws, r, 12, (double)prim, f->num);
+        worksheet_write_number(ws, r, 13, (double)sec, f->num);
+        worksheet_write_number(ws, r, 14, (double)src, f->num);
+        worksheet_write_number(ws, r, 15, (double)t->acct.read, f->num);
+        worksheet_write_number(ws, r, 16, (double)t->acct.counted, f->num);
+        worksheet_write_number(ws, r, 17, (double)t->acct.filtered, f->num);
+        worksheet_write_number(ws, r, 18, (double)t->acct.rejected, f->num);
+    }
+    r++;
+    worksheet_write_string(ws, r++, 0, "Symbols", f->bold);
+    worksheet_write_string(ws, r, 0, XLSX_CONFIDENTIAL, f->sym);
+    worksheet_write_string(ws, r++, 1, legend_c, NULL);
+    worksheet_write_string(ws, r, 0, XLSX_NOT_EXACT, f->sym);
+    worksheet_write_string(ws, r++, 1, legend_u, NULL);
+    worksheet_write_string(ws, r, 0, "Total", f->sym);
+    worksheet_write_string(ws, r++, 1, "the sum over all codes of a dimension (code _T)", NULL);
+    return OC_OK;
+}
+
+/* A sheet name from a table id: at most 31 characters, none of []:*?/\,
+ * unique in the workbook (a suffix ~2, ~3 ... when needed). */
+static void sheet_name(const oc_table *const *tables, size_t i, char *out)
+{
+    size_t j, n, k = 1;
+    char base[SHEET_NAME_MAX + 1];
+    snprintf(base, sizeof base, "%s", tables[i]->id);
+    for (j = 0; base[j]; j++)
+        if (strchr("[]:*?/\\", base[j]))
+            base[j] = '_';
+    for (;;) {
+        if (k == 1)
+            snprintf(out, SHEET_NAME_MAX + 1, "%s", base);
+        else
+            snprintf(out, SHEET_NAME_MAX + 1, "%.*s~%zu", SHEET_NAME_MAX - 4, base, k);
+        n = 0;
+        for (j = 0; j < i; j++) {   /* names before i are made the same way: compare */
+            char other[SHEET_NAME_MAX + 1];
+            sheet_name(tables, j, other);
+            n += strcmp(other, out) == 0;
+        }
+        if (!n && strcmp(out, "Metadata") != 0)
+            return;
+        k++;
+    }
+}
+
+oc_status xlsx_write(const oc_table *const *tables, size_t n, const xlsx_meta *meta, oc_buf *out, oc_error *err)
+{
+    const char *dir = getenv("TMPDIR");
+    char path[4096];
+    lxw_workbook_options opt;
+    lxw_doc_properties props;
+    lxw_workbook *wb;
+    lxw_error e;
+    fmts f;
+    size_t i;
+    oc_status st = OC_OK;
+    int fd;
+    char *bytes = NULL, title[256], comments[64];
+    size_t len = 0;
+    snprintf(path, sizeof path, "%s/ocstat-xlsx-XXXXXX", dir && *dir ? dir : "/tmp");
+    if ((fd = mkstemp(path)) < 0) {
+        oc_error_at(err, path, 0, 0);
+        return oc_error_sys(err, "cannot create a temporary file for the workbook");
+    }
+    close(fd);
+    memset(&opt, 0, sizeof opt);
+    opt.constant_memory = 1;   /* rows go to disk as they are written: memory stays small */
+    if (!(wb = workbook_new_opt(path, &opt))) {
+        unlink(path);
+        return oc_error_set(err, OC_ENOMEM, "out of memory (workbook)");
+    }
+    memset(&props, 0, sizeof props);
+    snprintf(title, sizeof title, "%s", meta->title ? meta->title : "");
+    snprintf(comments, sizeof comments, "Written by ocstat %s", OC_VERSION);
+    props.title = title;   /* not const in older libxlsxwriter */
+    props.comments = comments;
+    props.created = meta->created > 0 ? meta->created : 1;
+    workbook_set_properties(wb, &props);
+    f.title = workbook_add_format(wb);
+    format_set_bold(f.title);
+    format_set_font_size(f.title, 13);
+    f.note = workbook_add_format(wb);
+    format_set_italic(f.note);
+    f.bold = workbook_add_format(wb);
+    format_set_bold(f.bold);
+    f.head = workbook_add_format(wb);
+    format_set_bold(f.head);
+    format_set_bottom(f.head, LXW_BORDER_THIN);
+    f.head_num = workbook_add_format(wb);
+    format_set_bold(f.head_num);
+    format_set_bottom(f.head_num, LXW_BORDER_THIN);
+    format_set_align(f.head_num, LXW_ALIGN_RIGHT);
+    f.code = workbook_add_format(wb);
+    f.num = workbook_add_format(wb);
+    format_set_num_format(f.num, "#,##0");
+    f.sym = workbook_add_format(wb);
+    format_set_align(f.sym, LXW_ALIGN_RIGHT);
+    for (i = 0; i < n && st == OC_OK; i++) {
+        char name[SHEET_NAME_MAX + 1];
+        sheet_name(tables, i, name);
+        st = table_sheet(wb, tables[i], name, &f, err);
+    }
+    if (st == OC_OK)
+        st = meta_sheet(wb, tables, n, meta, &f, err);
+    e = workbook_close(wb);   /* writes the file; frees wb in every case */
+    if (st == OC_OK && e != LXW_NO_ERROR)
+        st = oc_error_set(err, OC_EIO, "cannot write the workbook: %s", lxw_strerror(e));
+    if (st == OC_OK && (st = oc_read_file(path, (size_t)1 << 31, &bytes, &len, err)) == OC_OK) {
+        st = oc_buf_append(out, bytes, len);
+        if (st != OC_OK)
+            st = oc_error_set(err, OC_ENOMEM, "out of memory");
+    }
+    oc_free(bytes);
+    unlink(path);
+    return st;
+}
