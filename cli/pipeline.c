@@ -20,6 +20,7 @@
 #include "oc_sha256.h"
 #include "oc_yaml.h"
 #include "release.h"
+#include "analysis.h"
 #include "table_writer.h"
 #include "xlsx_writer.h"
 
@@ -63,6 +64,9 @@ typedef struct tbl {
     int       no_secondary;   /* protect: {secondary: false} */
     int       unlinked;       /* protect: {linked: false} */
     int       link;           /* index into pipe.link, or -1 */
+    int       has_an;         /* analysis: declared (an, its strings owned in an_str) */
+    an_spec   an;
+    char     *an_str[8 + AN_MAX_MINOR];
 } tbl;
 
 /* Tables of one dataset with the same filter, protected together on their
@@ -108,6 +112,8 @@ static void pipe_free(pipe_t *p)
         oc_free(p->ds[i].in_as);
     }
     for (i = 0; i < p->ntbl; i++) {
+        for (k = 0; k < sizeof p->tbl[i].an_str / sizeof p->tbl[i].an_str[0]; k++)
+            oc_free(p->tbl[i].an_str[k]);
         cube_spec_fini(&p->tbl[i].sp);
         cube_free(p->tbl[i].cb);
         table_free(p->tbl[i].t);
@@ -274,10 +280,117 @@ static oc_status group_rule(tbl *t, const schema *s, const oc_ynode *m, const ch
     return OC_OK;
 }
 
+/* A string of the table's analysis, owned by t (an_str). */
+static oc_status an_dup(pipe_t *p, tbl *t, const oc_ynode *n, const char *what, const char **out, oc_error *err)
+{
+    size_t i;
+    oc_status st;
+    for (i = 0; i < sizeof t->an_str / sizeof t->an_str[0] && t->an_str[i]; i++)
+        ;
+    if (i == sizeof t->an_str / sizeof t->an_str[0])
+        return oc_yerror(err, n, p->path, OC_ECONFIG, "too many values in analysis");
+    if ((st = scalar_dup(n, p->path, what, &t->an_str[i], err)) != OC_OK)
+        return st;
+    *out = t->an_str[i];
+    return OC_OK;
+}
+
+/* analysis: {population, per, level, change, trend, sex_ratio: {dim, male,
+ * female}, minors: {dim, codes}} (transform/analysis.h) */
+static oc_status load_analysis(pipe_t *p, tbl *t, const oc_ynode *a, oc_error *err)
+{
+    static const char *const keys[] = {"population", "per", "level", "change", "trend", "sex_ratio", "minors", NULL};
+    static const char *const skeys[] = {"dim", "male", "female", NULL};
+    static const char *const mkeys[] = {"dim", "codes", NULL};
+    const oc_ynode *n;
+    oc_status st;
+    size_t i;
+    an_spec *sp = &t->an;
+    if ((st = oc_yexpect(a, OC_YMAP, p->path, "analysis", err)) != OC_OK ||
+        (st = oc_ycheck_keys(a, keys, p->path, err)) != OC_OK)
+        return st;
+    t->has_an = 1;
+    memset(sp, 0, sizeof *sp);
+    if ((n = oc_ymap_get(a, "population")) != NULL) {
+        const char *rel;
+        size_t k;
+        char *owned;
+        if ((st = an_dup(p, t, n, "population", &rel, err)) != OC_OK)
+            return st;
+        for (k = 0; t->an_str[k] != rel; k++)
+            ;
+        owned = t->an_str[k];
+        t->an_str[k] = oc_path_join_dir(p->path, owned);   /* relative to the pipeline */
+        oc_free(owned);
+        if (!t->an_str[k])
+            return oc_error_set(err, OC_ENOMEM, "out of memory");
+        sp->population = t->an_str[k];
+    }
+    if ((n = oc_ymap_get(a, "per")) != NULL) {
+        int64_t v;
+        if ((st = oc_yint(n, p->path, &v, err)) != OC_OK)
+            return st;
+        if (v < 1 || v > 1000000000)
+            return oc_yerror(err, n, p->path, OC_ECONFIG, "per must be 1 to 1000000000 inhabitants");
+        sp->per = (double)v;
+    }
+    if ((n = oc_ymap_get(a, "level")) != NULL) {
+        char *end;
+        double v = n->kind == OC_YSCALAR ? strtod(n->str, &end) : 0;
+        if (n->kind != OC_YSCALAR || *end || !(v >= 0.5 && v < 1))
+            return oc_yerror(err, n, p->path, OC_ECONFIG, "level must be a confidence level from 0.5 to below 1");
+        sp->level = v;
+    }
+    if ((n = oc_ymap_get(a, "change")) != NULL) {
+        if ((st = an_dup(p, t, n, "change", &sp->time_dim, err)) != OC_OK)
+            return st;
+        sp->change = 1;
+    }
+    if ((n = oc_ymap_get(a, "trend")) != NULL) {
+        const char *d;
+        if ((st = an_dup(p, t, n, "trend", &d, err)) != OC_OK)
+            return st;
+        if (sp->time_dim && strcmp(sp->time_dim, d) != 0)
+            return oc_yerror(err, n, p->path, OC_ECONFIG, "change and trend must name the same dimension");
+        sp->time_dim = d;
+        sp->trend = 1;
+    }
+    if ((n = oc_ymap_get(a, "sex_ratio")) != NULL) {
+        if ((st = oc_yexpect(n, OC_YMAP, p->path, "sex_ratio", err)) != OC_OK ||
+            (st = oc_ycheck_keys(n, skeys, p->path, err)) != OC_OK ||
+            (st = an_dup(p, t, oc_ymap_get(n, "dim") ? oc_ymap_get(n, "dim") : n, "sex_ratio dim", &sp->sex_dim,
+                         err)) != OC_OK ||
+            (st = an_dup(p, t, oc_ymap_get(n, "male") ? oc_ymap_get(n, "male") : n, "sex_ratio male", &sp->male,
+                         err)) != OC_OK ||
+            (st = an_dup(p, t, oc_ymap_get(n, "female") ? oc_ymap_get(n, "female") : n, "sex_ratio female",
+                         &sp->female, err)) != OC_OK)
+            return st;
+    }
+    if ((n = oc_ymap_get(a, "minors")) != NULL) {
+        const oc_ynode *c;
+        if ((st = oc_yexpect(n, OC_YMAP, p->path, "minors", err)) != OC_OK ||
+            (st = oc_ycheck_keys(n, mkeys, p->path, err)) != OC_OK ||
+            (st = an_dup(p, t, oc_ymap_get(n, "dim") ? oc_ymap_get(n, "dim") : n, "minors dim", &sp->age_dim, err)) !=
+                OC_OK)
+            return st;
+        c = oc_ymap_get(n, "codes");
+        if (!c || c->kind != OC_YSEQ || c->n == 0 || c->n > AN_MAX_MINOR)
+            return oc_yerror(err, c ? c : n, p->path, OC_ECONFIG, "minors: codes must list 1 to %d age groups",
+                             AN_MAX_MINOR);
+        for (i = 0; i < c->n; i++)
+            if ((st = an_dup(p, t, c->vals[i], "minors code", &sp->minor[sp->nminor++], err)) != OC_OK)
+                return st;
+    }
+    if (!sp->population && !sp->time_dim && !sp->sex_dim && !sp->age_dim)
+        return oc_yerror(err, a, p->path, OC_ECONFIG,
+                         "analysis declares nothing (population, change, trend, sex_ratio, minors)");
+    return OC_OK;
+}
+
 static oc_status load_table(pipe_t *p, tbl *t, const oc_ynode *v, oc_error *err)
 {
     static const char *const keys[] = {"id", "title", "dataset", "where", "by", "totals", "protect",
-                                       "description", NULL};
+                                       "description", "analysis", NULL};
     static const char *const pkeys[] = {"min_count", "protect_zeros", "secondary", "upl", "lpl", "group_rule", "method",
                                         "linked", NULL};
     const oc_ynode *n, *by;
@@ -333,6 +446,8 @@ static oc_status load_table(pipe_t *p, tbl *t, const oc_ynode *v, oc_error *err)
                 return st;
     }
     if ((n = oc_ymap_get(v, "totals")) && (st = oc_ybool(n, p->path, &t->sp.totals, err)) != OC_OK)
+        return st;
+    if ((n = oc_ymap_get(v, "analysis")) != NULL && (st = load_analysis(p, t, n, err)) != OC_OK)
         return st;
     if ((n = oc_ymap_get(v, "protect")) != NULL) {
         const oc_ynode *m;
@@ -874,6 +989,9 @@ int cmd_run(int argc, char **argv)
         for (i = 0; i < p.ntbl; i++)
             for (f = 0; f < p.nfmt; f++)
                 printf("  %s%s\n", p.tbl[i].sp.id, tabw_extension(p.fmt[f]));
+        for (i = 0; i < p.ntbl; i++)
+            if (p.tbl[i].has_an)
+                printf("  %s.analysis.csv\n", p.tbl[i].sp.id);
         if (p.xlsx)
             printf("  %s.xlsx\n", p.release);
         printf("  manifest.json\n");
@@ -1038,6 +1156,25 @@ int cmd_run(int argc, char **argv)
             st = release_add_file(rel, name, buf, len, rows, &err);
             free(buf);
             if (st != OC_OK) {
+                rc = cli_fail(&err);
+                goto done;
+            }
+        }
+    for (i = 0; i < p.ntbl; i++)
+        if (p.tbl[i].has_an) {
+            oc_buf ab;
+            size_t arows = 0;
+            char name[160];
+            oc_status st;
+            oc_buf_init(&ab, 0);
+            st = an_write(p.tbl[i].t, &p.tbl[i].an, &ab, &arows, &err);
+            if (st == OC_OK) {
+                snprintf(name, sizeof name, "%s.analysis.csv", p.tbl[i].t->id);
+                st = release_add_file(rel, name, ab.data ? ab.data : "", ab.len, arows, &err);
+            }
+            oc_buf_fini(&ab);
+            if (st != OC_OK) {
+                oc_error_at(&err, argv[optind], 0, 0);
                 rc = cli_fail(&err);
                 goto done;
             }
