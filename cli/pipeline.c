@@ -21,6 +21,7 @@
 #include "oc_yaml.h"
 #include "release.h"
 #include "analysis.h"
+#include "quality.h"
 #include "table_writer.h"
 #include "xlsx_writer.h"
 
@@ -67,6 +68,7 @@ typedef struct tbl {
     int       has_an;         /* analysis: declared (an, its strings owned in an_str) */
     an_spec   an;
     char     *an_str[8 + AN_MAX_MINOR];
+    oc_buf    an_csv;         /* the analysis written (for the workbook too) */
 } tbl;
 
 /* Tables of one dataset with the same filter, protected together on their
@@ -81,6 +83,19 @@ typedef struct link {
     int       apart;     /* more dimensions than a table may have: protected one by one */
 } link_t;
 
+/* A data-quality profile (quality: in the pipeline; transform/quality.h):
+ * an internal table, never written, over the group and profiled
+ * dimensions. */
+typedef struct dq_t {
+    int       ds;
+    size_t    ngroup;
+    double    max_unknown;
+    uint64_t  min_records;
+    cube_spec sp;
+    cube     *cb;
+    oc_table *t;
+} dq_t;
+
 typedef struct pipe {
     const char  *path;
     char        *release;    /* owned */
@@ -92,6 +107,9 @@ typedef struct pipe {
     ds          *ds;
     tbl         *tbl;
     link_t      *link;
+    size_t       ndq;
+    dq_t        *dq;
+    oc_buf       dq_csv;      /* QUALITY.csv (for the workbook too) */
     tabw_format  fmt[MAX_FORMATS];
     char         sha[OC_SHA256_HEX];
     int          stdin_used;  /* inputs named "-" so far */
@@ -114,10 +132,18 @@ static void pipe_free(pipe_t *p)
     for (i = 0; i < p->ntbl; i++) {
         for (k = 0; k < sizeof p->tbl[i].an_str / sizeof p->tbl[i].an_str[0]; k++)
             oc_free(p->tbl[i].an_str[k]);
+        oc_buf_fini(&p->tbl[i].an_csv);
         cube_spec_fini(&p->tbl[i].sp);
         cube_free(p->tbl[i].cb);
         table_free(p->tbl[i].t);
     }
+    oc_buf_fini(&p->dq_csv);
+    for (i = 0; i < p->ndq; i++) {
+        cube_spec_fini(&p->dq[i].sp);
+        cube_free(p->dq[i].cb);
+        table_free(p->dq[i].t);
+    }
+    oc_free(p->dq);
     for (i = 0; i < p->nlink; i++) {
         oc_free(p->link[i].tab);
         cube_spec_fini(&p->link[i].sp);
@@ -398,6 +424,7 @@ static oc_status load_table(pipe_t *p, tbl *t, const oc_ynode *v, oc_error *err)
     size_t i, k;
     oc_status st;
     char *dsname = NULL;
+    oc_buf_init(&t->an_csv, 0);
     if (v->kind != OC_YMAP)
         return oc_yerror(err, v, p->path, OC_ECONFIG, "each table must be a map");
     if ((st = oc_ycheck_keys(v, keys, p->path, err)) != OC_OK)
@@ -488,9 +515,85 @@ static oc_status load_table(pipe_t *p, tbl *t, const oc_ynode *v, oc_error *err)
     return OC_OK;
 }
 
+/* Appends the schema dimensions a list names to sp->by. */
+static oc_status dq_dims(pipe_t *p, const schema *s, const oc_ynode *list, const char *what, cube_spec *sp,
+                         oc_error *err)
+{
+    size_t i, k;
+    if (list->kind != OC_YSEQ)
+        return oc_yerror(err, list, p->path, OC_ECONFIG, "%s must list dimensions", what);
+    for (i = 0; i < list->n; i++) {
+        int d;
+        if (list->vals[i]->kind != OC_YSCALAR || (d = schema_dim_index(s, list->vals[i]->str)) < 0)
+            return oc_yerror(err, list->vals[i], p->path, OC_ECONFIG, "%s: no dimension '%s'", what,
+                             list->vals[i]->kind == OC_YSCALAR ? list->vals[i]->str : "?");
+        for (k = 0; k < sp->nby; k++)
+            if (sp->by[k] == d)
+                return oc_yerror(err, list->vals[i], p->path, OC_ECONFIG, "dimension '%s' is listed twice",
+                                 list->vals[i]->str);
+        if (sp->nby == CUBE_MAX_DIMS)
+            return oc_yerror(err, list->vals[i], p->path, OC_ECONFIG, "at most %d dimensions", CUBE_MAX_DIMS);
+        sp->by[sp->nby++] = d;
+    }
+    return OC_OK;
+}
+
+/* quality: - {dataset, by: [...], fields: [...], max_unknown: 10, min_records: 200} */
+static oc_status load_quality(pipe_t *p, dq_t *q, const oc_ynode *v, oc_error *err)
+{
+    static const char *const keys[] = {"dataset", "by", "fields", "max_unknown", "min_records", NULL};
+    const oc_ynode *n;
+    char *name = NULL;
+    oc_status st;
+    size_t k;
+    if ((st = oc_yexpect(v, OC_YMAP, p->path, "a quality profile", err)) != OC_OK ||
+        (st = oc_ycheck_keys(v, keys, p->path, err)) != OC_OK)
+        return st;
+    n = oc_ymap_get(v, "dataset");
+    if ((st = scalar_dup(n ? n : v, p->path, "dataset", &name, err)) != OC_OK)
+        return st;
+    q->ds = -1;
+    for (k = 0; k < p->nds; k++)
+        if (!strcmp(p->ds[k].name, name))
+            q->ds = (int)k;
+    oc_free(name);
+    if (q->ds < 0)
+        return oc_yerror(err, n, p->path, OC_ECONFIG, "no dataset named '%s'", n->str);
+    if ((n = oc_ymap_get(v, "by")) && (st = dq_dims(p, p->ds[q->ds].s, n, "by", &q->sp, err)) != OC_OK)
+        return st;
+    q->ngroup = q->sp.nby;
+    if (!(n = oc_ymap_get(v, "fields")) || n->kind != OC_YSEQ || n->n == 0)
+        return oc_yerror(err, n ? n : v, p->path, OC_ECONFIG, "fields must list the dimensions to profile");
+    if ((st = dq_dims(p, p->ds[q->ds].s, n, "fields", &q->sp, err)) != OC_OK)
+        return st;
+    q->max_unknown = 10;
+    if ((n = oc_ymap_get(v, "max_unknown")) != NULL) {
+        char *end;
+        double x = n->kind == OC_YSCALAR ? strtod(n->str, &end) : -1;
+        if (n->kind != OC_YSCALAR || *end || !(x >= 0 && x <= 100))
+            return oc_yerror(err, n, p->path, OC_ECONFIG, "max_unknown must be a percentage, 0 to 100");
+        q->max_unknown = x;
+    }
+    q->min_records = DQ_MIN_RECORDS;
+    if ((n = oc_ymap_get(v, "min_records")) != NULL) {
+        int64_t x;
+        if ((st = oc_yint(n, p->path, &x, err)) != OC_OK)
+            return st;
+        if (x < DQ_MIN_RECORDS)
+            return oc_yerror(err, n, p->path, OC_ECONFIG,
+                             "min_records must be at least %d (smaller groups would let a share reveal a count)",
+                             DQ_MIN_RECORDS);
+        q->min_records = (uint64_t)x;
+    }
+    q->sp.totals = 1;
+    if (!(q->sp.id = oc_strdup("QUALITY")))
+        return oc_error_set(err, OC_ENOMEM, "out of memory");
+    return OC_OK;
+}
+
 static oc_status load_pipeline(pipe_t *p, const char *path, oc_error *err)
 {
-    static const char *const top[] = {"release", "datasets", "tables", "output", "description", NULL};
+    static const char *const top[] = {"release", "datasets", "tables", "output", "description", "quality", NULL};
     static const char *const okeys[] = {"formats", "agency", "version", "dir", "keep", NULL};
     char *buf = NULL;
     size_t len, i;
@@ -499,6 +602,7 @@ static oc_status load_pipeline(pipe_t *p, const char *path, oc_error *err)
     oc_sha256 h;
     oc_status st;
     memset(p, 0, sizeof *p);
+    oc_buf_init(&p->dq_csv, 0);
     p->path = path;
     if ((st = oc_read_file(path, 16u << 20, &buf, &len, err)) != OC_OK) {
         if (st == OC_EIO)
@@ -551,6 +655,21 @@ static oc_status load_pipeline(pipe_t *p, const char *path, oc_error *err)
         p->ntbl = i + 1;
         if ((st = load_table(p, &p->tbl[i], n->vals[i], err)) != OC_OK)
             goto out;
+    }
+    if ((n = oc_ymap_get(root, "quality")) != NULL) {
+        if (n->kind != OC_YSEQ || n->n == 0 || n->n > 64) {
+            st = oc_yerror(err, n, path, OC_ECONFIG, "quality must list 1 to 64 profiles");
+            goto out;
+        }
+        if (!(p->dq = oc_calloc(n->n, sizeof *p->dq))) {
+            st = oc_error_set(err, OC_ENOMEM, "out of memory");
+            goto out;
+        }
+        for (i = 0; i < n->n; i++) {
+            p->ndq = i + 1;
+            if ((st = load_quality(p, &p->dq[i], n->vals[i], err)) != OC_OK)
+                goto out;
+        }
     }
     p->fmt[0] = TABW_CSV;
     p->fmt[1] = TABW_SDMX10;
@@ -634,17 +753,50 @@ static oc_status json_kv_str(oc_buf *b, const char *k, const char *v)
     return oc_json_str(b, v);
 }
 
+/* QUALITY.csv: every quality profile (transform/quality.h). */
+static oc_status add_quality(pipe_t *p, release *rel, oc_error *err)
+{
+    oc_buf *b = &p->dq_csv;
+    size_t i, rows = 0;
+    oc_status st = OC_OK;
+    for (i = 0; i < p->ndq && st == OC_OK; i++) {
+        dq_t *q = &p->dq[i];
+        const ds *d = &p->ds[q->ds];
+        tab_accounting acct;
+        dq_spec sp;
+        size_t n = 0;
+        memset(&acct, 0, sizeof acct);
+        acct.read = d->res.read;
+        acct.rejected = d->res.rejected;
+        if ((st = cube_build(q->cb, &acct, &q->t, err)) != OC_OK)
+            break;
+        memset(&sp, 0, sizeof sp);
+        sp.dataset = d->name;
+        sp.ngroup = q->ngroup;
+        sp.max_unknown = q->max_unknown;
+        sp.min_records = q->min_records;
+        sp.rows_read = d->res.read;
+        sp.by_reason = d->res.by_reason;
+        if (dq_write(q->t, &sp, b, &n) != OC_OK)
+            st = oc_error_set(err, OC_ENOMEM, "out of memory");
+        rows += n;
+    }
+    if (st == OC_OK)
+        st = release_add_file(rel, "QUALITY.csv", b->data ? b->data : "", b->len, rows, err);
+    return st;
+}
+
 /* The release's workbook (output.formats: xlsx): every table, and a
  * Metadata sheet whose head lists the release, its configuration and
  * inputs.  Its document time is SOURCE_DATE_EPOCH, else 1980-01-01 (the
  * zip epoch), so the same run gives the same bytes. */
-static oc_status add_workbook(const pipe_t *p, release *rel, oc_error *err)
+static oc_status add_workbook(pipe_t *p, release *rel, oc_error *err)
 {
     const char *sde = getenv("SOURCE_DATE_EPOCH");
     const oc_table **tabs = oc_calloc(p->ntbl ? p->ntbl : 1, sizeof *tabs);
     size_t ninputs = 0, nl = 0, i, j, cells = 0;
-    char **vals = NULL;
-    const char **lines = NULL;
+    char **vals = NULL, **names = NULL;
+    const char **lines = NULL, **extra = NULL;
     char name[160], ver[64];
     xlsx_meta m;
     oc_buf b;
@@ -691,6 +843,27 @@ static oc_status add_workbook(const pipe_t *p, release *rel, oc_error *err)
         m.created = (time_t)strtoll(sde, NULL, 10);
     m.lines = lines;
     m.nlines = nl;
+    /* further sheets: the quality profile, then each analysis */
+    if (!(extra = oc_calloc(2 * (p->ntbl + 1), sizeof *extra)) ||
+        !(names = oc_calloc(p->ntbl + 1, sizeof *names))) {
+        st = oc_error_set(err, OC_ENOMEM, "out of memory");
+        goto out;
+    }
+    if (p->ndq) {
+        extra[2 * m.nextra] = "Quality";
+        extra[2 * m.nextra++ + 1] = p->dq_csv.data ? p->dq_csv.data : "";
+    }
+    for (i = 0; i < p->ntbl; i++)
+        if (p->tbl[i].has_an) {
+            if (!(names[i] = oc_malloc(strlen(p->tbl[i].t->id) + 16))) {
+                st = oc_error_set(err, OC_ENOMEM, "out of memory");
+                goto out;
+            }
+            sprintf(names[i], "%.22s analysis", p->tbl[i].t->id);   /* sheet names: 31 characters */
+            extra[2 * m.nextra] = names[i];
+            extra[2 * m.nextra++ + 1] = p->tbl[i].an_csv.data ? p->tbl[i].an_csv.data : "";
+        }
+    m.extra = extra;
     if ((st = xlsx_write(tabs, p->ntbl, &m, &b, err)) != OC_OK)
         goto out;
     snprintf(name, sizeof name, "%s.xlsx", p->release);
@@ -698,6 +871,10 @@ static oc_status add_workbook(const pipe_t *p, release *rel, oc_error *err)
 out:
     for (i = 0; vals && i < ninputs; i++)
         oc_free(vals[i]);
+    for (i = 0; names && i < p->ntbl; i++)
+        oc_free(names[i]);
+    oc_free(names);
+    oc_free(extra);
     oc_free(vals);
     oc_free(lines);
     oc_free(tabs);
@@ -989,6 +1166,8 @@ int cmd_run(int argc, char **argv)
         for (i = 0; i < p.ntbl; i++)
             for (f = 0; f < p.nfmt; f++)
                 printf("  %s%s\n", p.tbl[i].sp.id, tabw_extension(p.fmt[f]));
+        if (p.ndq)
+            printf("  QUALITY.csv\n");
         for (i = 0; i < p.ntbl; i++)
             if (p.tbl[i].has_an)
                 printf("  %s.analysis.csv\n", p.tbl[i].sp.id);
@@ -1022,12 +1201,18 @@ int cmd_run(int argc, char **argv)
             rc = cli_fail(&err);
             goto done;
         }
+    for (i = 0; i < p.ndq; i++)
+        if (cube_new(p.ds[p.dq[i].ds].s, &p.dq[i].sp, &p.dq[i].cb, &err) != OC_OK) {
+            oc_error_at(&err, argv[optind], 0, 0);
+            rc = cli_fail(&err);
+            goto done;
+        }
     if (reject_policy_open(&pol, rej_path, &err) != OC_OK) {
         rc = cli_fail(&err);
         goto done;
     }
     for (i = 0; i < p.nds; i++) {
-        cube **cubes = oc_calloc(p.ntbl + p.nlink + 1, sizeof *cubes);
+        cube **cubes = oc_calloc(p.ntbl + p.nlink + p.ndq + 1, sizeof *cubes);
         size_t n = 0;
         oc_status st;
         if (!cubes) {
@@ -1040,6 +1225,9 @@ int cmd_run(int argc, char **argv)
         for (k = 0; k < p.nlink; k++)
             if (p.link[k].ds == (int)i && p.link[k].cb)
                 cubes[n++] = p.link[k].cb;
+        for (k = 0; k < p.ndq; k++)
+            if (p.dq[k].ds == (int)i)
+                cubes[n++] = p.dq[k].cb;
         st = pass_run(p.ds[i].s, cubes, n, p.ds[i].in, p.ds[i].ninputs,
                       PASS_HASH | ((!quiet && isatty(STDERR_FILENO)) ? PASS_PROGRESS : 0), &pol, &p.ds[i].res, &err);
         oc_free(cubes);
@@ -1160,19 +1348,21 @@ int cmd_run(int argc, char **argv)
                 goto done;
             }
         }
+    if (p.ndq && add_quality(&p, rel, &err) != OC_OK) {
+        rc = cli_fail(&err);
+        goto done;
+    }
     for (i = 0; i < p.ntbl; i++)
         if (p.tbl[i].has_an) {
-            oc_buf ab;
+            oc_buf *ab = &p.tbl[i].an_csv;
             size_t arows = 0;
             char name[160];
             oc_status st;
-            oc_buf_init(&ab, 0);
-            st = an_write(p.tbl[i].t, &p.tbl[i].an, &ab, &arows, &err);
+            st = an_write(p.tbl[i].t, &p.tbl[i].an, ab, &arows, &err);
             if (st == OC_OK) {
                 snprintf(name, sizeof name, "%s.analysis.csv", p.tbl[i].t->id);
-                st = release_add_file(rel, name, ab.data ? ab.data : "", ab.len, arows, &err);
+                st = release_add_file(rel, name, ab->data ? ab->data : "", ab->len, arows, &err);
             }
-            oc_buf_fini(&ab);
             if (st != OC_OK) {
                 oc_error_at(&err, argv[optind], 0, 0);
                 rc = cli_fail(&err);

@@ -127,6 +127,7 @@ oc_status release_lock(const char *out_dir, int *fd, oc_error *err)
         rm_leftovers(".", pre);
     }
     rm_leftovers(o, ".tmp-");
+    rm_leftovers(o, ".latest-");
     *fd = f;
     f = -1;
 out:
@@ -455,8 +456,13 @@ static void prune(const release *r, const char *newest)
         qsort(names, n, sizeof *names, cmp_str);
     for (i = 0; i < n; i++) {
         if (i + r->keep <= n) {   /* the new one and the keep - 1 latest others stay */
+            /* out of the way in one step first: a run killed while removing
+             * it leaves a .tmp- folder, which the next run removes */
+            char gone[PATH_MAX];
             snprintf(path, sizeof path, "%s/%s", r->out, names[i]);
-            rm_tree(path);
+            snprintf(gone, sizeof gone, "%s/.tmp-%ld", r->out, (long)getpid());
+            if (rename(path, gone) == 0)
+                rm_tree(gone);
         }
         oc_free(names[i]);
     }

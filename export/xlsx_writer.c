@@ -214,6 +214,56 @@ static oc_status meta_sheet(lxw_workbook *wb, const oc_table *const *tables, siz
     return OC_OK;
 }
 
+/* A plain sheet from CSV text: the header bold, numeric fields as numbers. */
+static oc_status csv_sheet(lxw_workbook *wb, const char *name, const char *csv, const fmts *f, oc_error *err)
+{
+    lxw_worksheet *ws = workbook_add_worksheet(wb, name);
+    lxw_row_t r = 0;
+    lxw_col_t c = 0;
+    const char *p = csv;
+    char cell[1024];
+    size_t n = 0;
+    int quoted = 0;
+    if (!ws)
+        return oc_error_set(err, OC_EIO, "cannot add the sheet '%s' to the workbook", name);
+    worksheet_set_column(ws, 0, 12, 16, NULL);
+    for (;; p++) {
+        int end_field = !*p || (!quoted && (*p == ',' || *p == '\n'));
+        if (!end_field) {
+            if (*p == '"' && quoted && p[1] == '"')
+                p++;
+            else if (*p == '"') {
+                quoted = !quoted;
+                continue;
+            }
+            if (n < sizeof cell - 1)
+                cell[n++] = *p;
+            continue;
+        }
+        cell[n] = '\0';
+        if (n || *p) {
+            char *e;
+            double v = strtod(cell, &e);
+            if (r == 0)
+                worksheet_write_string(ws, r, c, cell, f->head);
+            else if (n && !*e && cell[0] != '+' && !(cell[0] == '0' && cell[1] && cell[1] != '.'))
+                worksheet_write_number(ws, r, c, v, NULL);
+            else if (n)
+                worksheet_write_string(ws, r, c, cell, NULL);
+        }
+        n = 0;
+        if (!*p)
+            break;
+        if (*p == '\n') {
+            r++;
+            c = 0;
+        } else {
+            c++;
+        }
+    }
+    return OC_OK;
+}
+
 /* A sheet name from a table id: at most 31 characters, none of []:*?/\,
  * unique in the workbook (a suffix ~2, ~3 ... when needed). */
 static void sheet_name(const oc_table *const *tables, size_t i, char *out)
@@ -300,6 +350,15 @@ oc_status xlsx_write(const oc_table *const *tables, size_t n, const xlsx_meta *m
     }
     if (st == OC_OK)
         st = meta_sheet(wb, tables, n, meta, &f, err);
+    for (i = 0; i < meta->nextra && st == OC_OK; i++) {
+        char name[SHEET_NAME_MAX + 1];
+        size_t j;
+        snprintf(name, sizeof name, "%s", meta->extra[2 * i]);
+        for (j = 0; name[j]; j++)
+            if (strchr("[]:*?/\\", name[j]))
+                name[j] = '_';
+        st = csv_sheet(wb, name, meta->extra[2 * i + 1], &f, err);
+    }
     e = workbook_close(wb);   /* writes the file; frees wb in every case */
     if (st == OC_OK && e != LXW_NO_ERROR)
         st = oc_error_set(err, OC_EIO, "cannot write the workbook: %s", lxw_strerror(e));

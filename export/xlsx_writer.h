@@ -12,7 +12,7 @@
  * cell.  Then a sheet "Metadata": the caller's lines (release, sources,
  * configuration hash ...) and, per table, its dataset, filters, protection
  * rules and parameters, suppressed cells and row accounting; and the
- * legend.
+ * legend.  Then the caller's further sheets (CSV text as a plain grid).
  *
  * The workbook is deterministic: its document time is `created` (the zip
  * entries take it too), so the same tables give the same bytes.
@@ -32,6 +32,10 @@ typedef struct xlsx_meta {
     time_t             created;   /* document time; must be > 0 */
     const char *const *lines;     /* nlines x 2: label, value (the Metadata sheet's head) */
     size_t             nlines;
+    const char *const *extra;     /* nextra x 2: sheet name, CSV text (header first): further
+                                   * sheets after Metadata (the quality profile, the analyses);
+                                   * numbers are written as numbers */
+    size_t             nextra;
 } xlsx_meta;
 
 /* Writes the workbook into *out (its bytes).  Errors: OC_EIO (temporary

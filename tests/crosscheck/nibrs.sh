@@ -383,9 +383,10 @@ while read -r name sha bytes rows; do
         # the workbook holds every table's cells (their places: tests/release/xlsx_check.py)
         *.xlsx) got=0
                 for c in "$rel"/*.csv; do
-                    [[ ${c##*/} == *.*.csv ]] && continue   # .sdmx.csv, .sdmx2.csv: the same cells
+                    [[ ${c##*/} == *.*.csv || ${c##*/} == QUALITY.csv ]] && continue   # .sdmx.csv, .sdmx2.csv: the same cells
                     got=$((got + $(awk 'END { print (NR > 0 ? NR - 1 : 0) }' "$c")))
                 done ;;
+        QUALITY.csv) got=$(awk 'END { print (NR > 0 ? NR - 1 : 0) }' "$f") ;;
         *)      note "$name: unknown kind of file"; continue ;;
     esac
     [[ $got -eq $rows ]] || note "$name: $got rows, manifest says $rows"
@@ -458,6 +459,15 @@ while read -r id cells prim rread rcount rfilt rrej; do
     [[ $rfilt -eq $want_filt ]] || note "$id: manifest says $rfilt rows filtered, the recount filtered $want_filt"
     [[ $rrej -eq 0 ]] || note "$id: manifest says $rrej rows rejected"
 done < "$tmp/tables.lst"
+
+# the quality profile: persons among the victims (types 4 individual and 5
+# law enforcement officer), their unknown sex (U), recounted
+read -r persons unknown_sex < <(zcat "$ex/data/NIBRS_VICTIM.csv.gz" | awk -F, '
+    NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
+    $c["victim_type_id"] == 4 || $c["victim_type_id"] == 5 { n++; if ($c["sex_code"] == "U") u++ }
+    END { print n + 0, u + 0 }')
+want=$(awk -v n="$persons" -v u="$unknown_sex" 'BEGIN { printf "victims,YEAR=2021;VICTIM_TYPE=PERSON,%d,UNKNOWN:SEX,%d,,A", int((n + 5) / 10) * 10, int(100 * u / n + 0.5) }')
+grep -qxF "$want" "$rel/QUALITY.csv" || note "QUALITY.csv lacks '$want' (recount: $unknown_sex of $persons persons)"
 
 echo "crosscheck: $total_cells cells compared, $total_diffs differences; $nfiles files in the manifest checked, $problems other problems"
 if [[ $total_diffs -ne 0 || $problems -ne 0 ]]; then

@@ -58,7 +58,7 @@ mkfifo "$T/fifo"
 "$OCSTAT" run "$T/stdin.yaml" --out "$T/rel" --quiet < "$T/fifo" > "$T/a.out" 2> "$T/a.err" &
 apid=$!
 exec 3> "$T/fifo"
-for _ in $(seq 100); do grep -q "^$apid$" "$T/rel.lock" 2>/dev/null && break; sleep 0.05; done
+for _ in $(seq 600); do grep -q "^$apid$" "$T/rel.lock" 2>/dev/null && break; sleep 0.05; done   # up to 30 s: slow machines
 grep -q "^$apid$" "$T/rel.lock" || fail "run A did not take the lock"
 rc=0
 "$OCSTAT" run "$T/files.yaml" --out "$T/rel" --quiet 2> "$T/b.err" || rc=$?

@@ -69,11 +69,34 @@ def read_sheets(path):
 def main():
     rel, book = sys.argv[1], sys.argv[2]
     sheets = read_sheets(book)
-    tables = sorted(f[:-4] for f in os.listdir(rel) if f.endswith(".csv") and "." not in f[:-4])
+    tables = sorted(f[:-4] for f in os.listdir(rel)
+                    if f.endswith(".csv") and "." not in f[:-4] and f != "QUALITY.csv")
     if not tables:
         fail("no CSV tables in " + rel)
-    if sorted(s for s in sheets if s != "Metadata") != tables:
-        fail("sheets %s, tables %s" % (sorted(sheets), tables))
+    extra = {"Quality": "QUALITY.csv"}
+    for f in os.listdir(rel):
+        if f.endswith(".analysis.csv"):
+            extra[(f[:-len(".analysis.csv")])[:22] + " analysis"] = f
+    extra = {k: v for k, v in extra.items() if os.path.exists(os.path.join(rel, v))}
+    if sorted(s for s in sheets if s != "Metadata" and s not in extra) != tables or \
+            any(k not in sheets for k in extra):
+        fail("sheets %s, tables %s, further sheets %s" % (sorted(sheets), tables, sorted(extra)))
+    # further sheets: the CSV as a grid, numbers as numbers
+    for name, f in extra.items():
+        with open(os.path.join(rel, f), newline="") as fh:
+            rows = list(csv.reader(fh))
+        g = sheets[name]
+        for r, row in enumerate(rows):
+            for c, v in enumerate(row):
+                got = g.get((r, c))
+                if v == "":
+                    if got not in (None, ""):
+                        fail("%s: row %d col %d is %r, the CSV has nothing" % (name, r + 1, c + 1, got))
+                elif isinstance(got, float):
+                    if abs(got - float(v)) > 1e-9:
+                        fail("%s: row %d col %d is %r, the CSV has %r" % (name, r + 1, c + 1, got, v))
+                elif got != v:
+                    fail("%s: row %d col %d is %r, the CSV has %r" % (name, r + 1, c + 1, got, v))
     meta = sheets.get("Metadata") or fail("no Metadata sheet")
     checked = 0
     for tid in tables:

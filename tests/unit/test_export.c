@@ -256,8 +256,14 @@ Test(export, lock_excludes_a_second_run_and_clears_leftovers)
     cr_assert_eq(mkdir(out, 0755), 0);
     snprintf(tmp, sizeof tmp, "%s/.tmp-999998", out);
     cr_assert_eq(mkdir(tmp, 0755), 0);
+    snprintf(tmp, sizeof tmp, "%s/.latest-999997", out);   /* a link not yet renamed to latest */
+    cr_assert_eq(symlink("nowhere", tmp), 0);
     oc_error_clear(&err);
     cr_assert_eq(release_lock(out, &fd, &err), OC_OK, "%s", err.msg);
+    {
+        struct stat sb;
+        cr_assert_neq(lstat(tmp, &sb), 0, "leftover link kept");
+    }
     cr_assert_not(exists(dir, "rel.tmp-999999"), "leftover of a killed run kept");
     cr_assert_not(exists(out, ".tmp-999998"), "leftover of a killed run kept");
     cr_assert_eq(release_lock(out, &fd2, &err), OC_EBUSY);
