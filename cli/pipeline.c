@@ -23,6 +23,7 @@
 #include "analysis.h"
 #include "quality.h"
 #include "table_writer.h"
+#include "html_report.h"
 #include "xlsx_writer.h"
 
 static const char run_help[] =
@@ -102,6 +103,7 @@ typedef struct pipe {
     char        *out_dir;    /* owned, from YAML (resolved) or NULL */
     unsigned     keep;       /* output.keep: versions kept (0: OUT is the release) */
     int          xlsx;       /* output.formats has xlsx: one workbook for the release */
+    int          html;       /* output.formats has html: one report for the release */
     char        *agency, *version;   /* owned */
     size_t       nds, ntbl, nfmt, nlink;
     ds          *ds;
@@ -689,17 +691,19 @@ static oc_status load_pipeline(pipe_t *p, const char *path, oc_error *err)
             for (i = 0; i < f->n; i++) {
                 size_t k;
                 tabw_format tf;
-                if (f->vals[i]->kind == OC_YSCALAR && !strcmp(f->vals[i]->str, "xlsx")) {
-                    if (p->xlsx) {
+                if (f->vals[i]->kind == OC_YSCALAR &&
+                    (!strcmp(f->vals[i]->str, "xlsx") || !strcmp(f->vals[i]->str, "html"))) {
+                    int *flag = !strcmp(f->vals[i]->str, "xlsx") ? &p->xlsx : &p->html;
+                    if (*flag) {
                         st = oc_yerror(err, f->vals[i], path, OC_ECONFIG, "format listed twice");
                         goto out;
                     }
-                    p->xlsx = 1;   /* one workbook for the release, not a file per table */
+                    *flag = 1;   /* one file for the release, not a file per table */
                     continue;
                 }
                 if (f->vals[i]->kind != OC_YSCALAR || tabw_parse_format(f->vals[i]->str, &tf) != 0) {
                     st = oc_yerror(err, f->vals[i], path, OC_ECONFIG,
-                                   "unknown format (csv, sdmx-csv, sdmx-csv-1.0, sdmx-csv-2.0, json, xlsx)");
+                                   "unknown format (csv, sdmx-csv, sdmx-csv-1.0, sdmx-csv-2.0, json, xlsx, html)");
                     goto out;
                 }
                 for (k = 0; k < p->nfmt; k++)
@@ -786,10 +790,10 @@ static oc_status add_quality(pipe_t *p, release *rel, oc_error *err)
     return st;
 }
 
-/* The release's workbook (output.formats: xlsx): every table, and a
- * Metadata sheet whose head lists the release, its configuration and
- * inputs.  Its document time is SOURCE_DATE_EPOCH, else 1980-01-01 (the
- * zip epoch), so the same run gives the same bytes. */
+/* The release's workbook (output.formats: xlsx) and report (html): every
+ * table, the release, its configuration and inputs, the quality profile
+ * and the analyses.  The workbook's document time is SOURCE_DATE_EPOCH,
+ * else 1980-01-01 (the zip epoch), so the same run gives the same bytes. */
 static oc_status add_workbook(pipe_t *p, release *rel, oc_error *err)
 {
     const char *sde = getenv("SOURCE_DATE_EPOCH");
@@ -864,10 +868,30 @@ static oc_status add_workbook(pipe_t *p, release *rel, oc_error *err)
             extra[2 * m.nextra++ + 1] = p->tbl[i].an_csv.data ? p->tbl[i].an_csv.data : "";
         }
     m.extra = extra;
-    if ((st = xlsx_write(tabs, p->ntbl, &m, &b, err)) != OC_OK)
-        goto out;
-    snprintf(name, sizeof name, "%s.xlsx", p->release);
-    st = release_add_file(rel, name, b.data, b.len, cells, err);
+    if (p->xlsx) {
+        if ((st = xlsx_write(tabs, p->ntbl, &m, &b, err)) != OC_OK)
+            goto out;
+        snprintf(name, sizeof name, "%s.xlsx", p->release);
+        if ((st = release_add_file(rel, name, b.data, b.len, cells, err)) != OC_OK)
+            goto out;
+    }
+    if (p->html) {
+        html_meta hm;
+        memset(&hm, 0, sizeof hm);
+        hm.release = p->release;
+        hm.config_sha = p->sha;
+        hm.lines = lines;
+        hm.nlines = nl;
+        hm.extra = extra;
+        hm.nextra = m.nextra;
+        b.len = 0;
+        if (html_write(tabs, p->ntbl, &hm, &b) != OC_OK) {
+            st = oc_error_set(err, OC_ENOMEM, "out of memory");
+            goto out;
+        }
+        snprintf(name, sizeof name, "%s.html", p->release);
+        st = release_add_file(rel, name, b.data, b.len, cells, err);
+    }
 out:
     for (i = 0; vals && i < ninputs; i++)
         oc_free(vals[i]);
@@ -1173,6 +1197,8 @@ int cmd_run(int argc, char **argv)
                 printf("  %s.analysis.csv\n", p.tbl[i].sp.id);
         if (p.xlsx)
             printf("  %s.xlsx\n", p.release);
+        if (p.html)
+            printf("  %s.html\n", p.release);
         printf("  manifest.json\n");
         goto done;
     }
@@ -1369,7 +1395,7 @@ int cmd_run(int argc, char **argv)
                 goto done;
             }
         }
-    if (p.xlsx && add_workbook(&p, rel, &err) != OC_OK) {
+    if ((p.xlsx || p.html) && add_workbook(&p, rel, &err) != OC_OK) {
         rc = cli_fail(&err);
         goto done;
     }

@@ -422,3 +422,30 @@ char *oc_path_join_dir(const char *base_file, const char *rel)
     strcpy(out + dl, rel);
     return out;
 }
+
+int oc_csv_field(const char **p, char *out, size_t cap)
+{
+    const char *q = *p;
+    size_t n = 0;
+    int quoted = 0;
+    if (!*q)
+        return 0;
+    for (;; q++) {
+        if (!*q || (!quoted && (*q == ',' || *q == '\n'))) {
+            int more = *q == ',';
+            out[n] = '\0';
+            *p = *q ? q + 1 : q;
+            return more ? 2 : 1;
+        }
+        if (*q == '"' && quoted && q[1] == '"')
+            q++;
+        else if (*q == '"') {
+            quoted = !quoted;
+            continue;
+        }
+        if (*q == '\r' && !quoted && (q[1] == '\n' || !q[1]))
+            continue;
+        if (n + 1 < cap)
+            out[n++] = *q;
+    }
+}

@@ -76,4 +76,10 @@ OC_NODISCARD oc_status oc_read_file(const char *path, size_t limit, char **buf, 
 /* Join dir(base) and rel unless rel is absolute; owned. */
 char *oc_path_join_dir(const char *base_file, const char *rel);
 
+/* Reads one field of CSV text (RFC 4180 quotes) at *p into out (cut at
+ * cap - 1 bytes, NUL-terminated) and moves *p past it and its delimiter.
+ * Returns 0 at the end of the text (nothing read), 1 for a field that
+ * ends its line (or the text), 2 for one followed by another. */
+int oc_csv_field(const char **p, char *out, size_t cap);
+
 #endif

@@ -245,3 +245,20 @@ size_t tabw_write(FILE *out, const oc_table *t, tabw_format f, const tabw_option
         return write_json(out, t, opt);
     return write_flat(out, t, f, opt);
 }
+
+void tabw_protection_note(const oc_table *t, const char *symbol, char *buf, size_t cap)
+{
+    char sym[32] = "";
+    if (symbol)
+        snprintf(sym, sizeof sym, " (%s)", symbol);
+    if (t->min_count > 1 && t->secondary)
+        snprintf(buf, cap,
+                 "Counts from 1 to %lld%s are suppressed%s; further cells are suppressed so that none can be "
+                 "recovered from the totals.",
+                 (long long)t->min_count - 1, t->protect_zeros ? " and zeros" : "", sym);
+    else if (t->min_count > 1)
+        snprintf(buf, cap, "Counts from 1 to %lld are suppressed%s. %s", (long long)t->min_count - 1, sym,
+                 tabw_unprotected_note);
+    else
+        snprintf(buf, cap, "No disclosure control was applied to this table.");
+}

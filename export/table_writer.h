@@ -44,4 +44,8 @@ size_t tabw_write(FILE *out, const oc_table *t, tabw_format f, const tabw_option
  * suppression is applied. */
 extern const char tabw_unprotected_note[];
 
+/* The sentence on t's protection for readers (workbook, report); symbol:
+ * how suppressed cells are shown, e.g. "[c]", or NULL. */
+void tabw_protection_note(const oc_table *t, const char *symbol, char *buf, size_t cap);
+
 #endif

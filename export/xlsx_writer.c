@@ -24,23 +24,6 @@ static const char legend_c[] = "confidential: suppressed so that no individual c
                                "recovered from the totals)";
 static const char legend_u[] = "not exact: includes a count that the source itself suppressed (e.g. \"<5\")";
 
-/* The label a reader sees for code k of dimension d. */
-static const char *code_label(const tab_dim *d, size_t k)
-{
-    const char *c = d->codes[k];
-    if (d->labels && d->labels[k] && d->labels[k][0])
-        return d->labels[k];
-    if (!strcmp(c, "_T"))
-        return "Total";
-    if (!strcmp(c, "_U"))
-        return "Unknown";
-    if (!strcmp(c, "_O"))
-        return "Other";
-    if (!strcmp(c, "_Z"))
-        return "Not applicable";
-    return c;
-}
-
 static double clamp_width(size_t n, double lo, double hi)
 {
     double w = (double)n + 2;
@@ -54,21 +37,6 @@ static void write_value(lxw_worksheet *ws, lxw_row_t r, lxw_col_t c, const oc_ta
     case CELL_SOURCE: worksheet_write_string(ws, r, c, XLSX_NOT_EXACT, f->sym); break;
     default: worksheet_write_string(ws, r, c, XLSX_CONFIDENTIAL, f->sym); break;
     }
-}
-
-/* The sentence on the protection of t under its title. */
-static void protection_note(const oc_table *t, char *buf, size_t cap)
-{
-    if (t->min_count > 1 && t->secondary)
-        snprintf(buf, cap,
-                 "Counts from 1 to %lld%s are suppressed (%s); further cells are suppressed so that none "
-                 "can be recovered from the totals.",
-                 (long long)t->min_count - 1, t->protect_zeros ? " and zeros" : "", XLSX_CONFIDENTIAL);
-    else if (t->min_count > 1)
-        snprintf(buf, cap, "Counts from 1 to %lld are suppressed (%s). %s", (long long)t->min_count - 1,
-                 XLSX_CONFIDENTIAL, tabw_unprotected_note);
-    else
-        snprintf(buf, cap, "No disclosure control was applied to this table.");
 }
 
 /* One table: cross-tab, or one row per cell when too wide or too long. */
@@ -98,7 +66,7 @@ static oc_status table_sheet(lxw_workbook *wb, const oc_table *t, const char *na
     snprintf(line, sizeof line, "Table %s, dataset %s%s%s.", t->id, t->dataset ? t->dataset : "?",
              t->where ? "; only records with " : "", t->where ? t->where : "");
     worksheet_write_string(ws, r++, 0, line, f->note);
-    protection_note(t, line, sizeof line);
+    tabw_protection_note(t, XLSX_CONFIDENTIAL, line, sizeof line);
     worksheet_write_string(ws, r++, 0, line, f->note);
     r++;
     if (cd)   /* the column dimension's id above its codes */
@@ -109,11 +77,11 @@ static oc_status table_sheet(lxw_workbook *wb, const oc_table *t, const char *na
         size_t w = strlen(t->dims[d].id);
         worksheet_write_string(ws, head, (lxw_col_t)d, t->dims[d].id, f->head);
         for (k = 0; k < t->dims[d].n; k++)
-            w = strlen(code_label(&t->dims[d], k)) > w ? strlen(code_label(&t->dims[d], k)) : w;
+            w = strlen(table_code_label(&t->dims[d], k)) > w ? strlen(table_code_label(&t->dims[d], k)) : w;
         worksheet_set_column(ws, (lxw_col_t)d, (lxw_col_t)d, clamp_width(w, 8, 48), NULL);
     }
     for (k = 0; k < ncol; k++) {
-        const char *lab = cd ? code_label(cd, k) : "Count";
+        const char *lab = cd ? table_code_label(cd, k) : "Count";
         worksheet_write_string(ws, head, (lxw_col_t)(nrow_dims + k), lab, f->head_num);
         worksheet_set_column(ws, (lxw_col_t)(nrow_dims + k), (lxw_col_t)(nrow_dims + k),
                              clamp_width(strlen(lab), 9, 30), NULL);
@@ -124,7 +92,7 @@ static oc_status table_sheet(lxw_workbook *wb, const oc_table *t, const char *na
         for (d = nrow_dims; d-- > 0;) {
             size_t code = rem % t->dims[d].n;
             rem /= t->dims[d].n;
-            worksheet_write_string(ws, r, (lxw_col_t)d, code_label(&t->dims[d], code), f->code);
+            worksheet_write_string(ws, r, (lxw_col_t)d, table_code_label(&t->dims[d], code), f->code);
         }
         for (k = 0; k < ncol; k++)
             write_value(ws, r, (lxw_col_t)(nrow_dims + k), t, i * ncol + k, f);
@@ -222,39 +190,20 @@ static oc_status csv_sheet(lxw_workbook *wb, const char *name, const char *csv, 
     lxw_col_t c = 0;
     const char *p = csv;
     char cell[1024];
-    size_t n = 0;
-    int quoted = 0;
+    int k;
     if (!ws)
         return oc_error_set(err, OC_EIO, "cannot add the sheet '%s' to the workbook", name);
     worksheet_set_column(ws, 0, 12, 16, NULL);
-    for (;; p++) {
-        int end_field = !*p || (!quoted && (*p == ',' || *p == '\n'));
-        if (!end_field) {
-            if (*p == '"' && quoted && p[1] == '"')
-                p++;
-            else if (*p == '"') {
-                quoted = !quoted;
-                continue;
-            }
-            if (n < sizeof cell - 1)
-                cell[n++] = *p;
-            continue;
-        }
-        cell[n] = '\0';
-        if (n || *p) {
-            char *e;
-            double v = strtod(cell, &e);
-            if (r == 0)
-                worksheet_write_string(ws, r, c, cell, f->head);
-            else if (n && !*e && cell[0] != '+' && !(cell[0] == '0' && cell[1] && cell[1] != '.'))
-                worksheet_write_number(ws, r, c, v, NULL);
-            else if (n)
-                worksheet_write_string(ws, r, c, cell, NULL);
-        }
-        n = 0;
-        if (!*p)
-            break;
-        if (*p == '\n') {
+    while ((k = oc_csv_field(&p, cell, sizeof cell)) != 0) {
+        char *e;
+        double v = strtod(cell, &e);
+        if (r == 0)
+            worksheet_write_string(ws, r, c, cell, f->head);
+        else if (cell[0] && !*e && cell[0] != '+' && !(cell[0] == '0' && cell[1] && cell[1] != '.'))
+            worksheet_write_number(ws, r, c, v, NULL);
+        else if (cell[0])
+            worksheet_write_string(ws, r, c, cell, NULL);
+        if (k == 1) {
             r++;
             c = 0;
         } else {

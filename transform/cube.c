@@ -636,6 +636,22 @@ out:
     return st;
 }
 
+const char *table_code_label(const tab_dim *d, size_t k)
+{
+    const char *c = d->codes[k];
+    if (d->labels && d->labels[k] && d->labels[k][0])
+        return d->labels[k];
+    if (!strcmp(c, "_T"))
+        return "Total";
+    if (!strcmp(c, "_U"))
+        return "Unknown";
+    if (!strcmp(c, "_O"))
+        return "Other";
+    if (!strcmp(c, "_Z"))
+        return "Not applicable";
+    return c;
+}
+
 void table_free(oc_table *t)
 {
     size_t i, j;

@@ -80,6 +80,11 @@ typedef struct oc_table {
 
 void table_free(oc_table *t);   /* accepts NULL */
 
+/* What a reader sees for code k of d: its label, else "Total" for _T,
+ * "Unknown" for _U, "Other" for _O, "Not applicable" for _Z, else the
+ * code.  Borrowed. */
+const char *table_code_label(const tab_dim *d, size_t k);
+
 /* Positions of cell `cell` along every dimension (pos[d] indexes
  * dims[d].codes; pos has ndims entries). */
 void table_cell_pos(const oc_table *t, size_t cell, size_t *pos);
