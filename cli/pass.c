@@ -2,6 +2,9 @@
 #define _POSIX_C_SOURCE 200809L
 #include "pass.h"
 
+#include <pthread.h>
+#include <stdatomic.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -27,6 +30,138 @@ typedef struct tot_entry {
 #define ROW_LAG 8
 #define RING    32   /* > CSVR_PEEK, a power of two */
 
+/* With two or more tables, a second thread counts: the reading thread
+ * recodes records into blocks of coded records, the counting thread adds
+ * them to every table's cube.  Counts are sums, so the tables are the same
+ * whatever the timing. */
+#define CB_RECS  2048   /* coded records per block */
+#define CB_SLOTS 8      /* blocks in flight */
+
+typedef struct cblock {
+    size_t       n;
+    const char  *path;     /* the input the records come from (messages) */
+    uint32_t    *codes;    /* CB_RECS x ndims */
+    uint64_t    *w;        /* CB_RECS */
+    uint64_t    *line;     /* CB_RECS */
+} cblock;
+
+typedef struct counter {
+    pthread_t       th;
+    pthread_mutex_t mu;
+    pthread_cond_t  cv;       /* a block was queued, taken, or the end came */
+    cblock          blk[CB_SLOTS];
+    size_t          head, queued;   /* oldest queued block; blocks queued */
+    size_t          fill;     /* the block the reader fills (not queued) */
+    int             done, started;
+    oc_status       st;       /* the first cube_add failure (the counting thread's) */
+    oc_error        err;
+    atomic_int      failed;   /* st is set: the reader stops */
+    cube          **cubes;
+    size_t          ncubes, ndims;
+} counter;
+
+static void *count_main(void *arg)
+{
+    counter *q = arg;
+    pthread_mutex_lock(&q->mu);
+    for (;;) {
+        cblock *b;
+        size_t r, i;
+        while (q->queued == 0 && !q->done)
+            pthread_cond_wait(&q->cv, &q->mu);
+        if (q->queued == 0)
+            break;
+        b = &q->blk[q->head];
+        pthread_mutex_unlock(&q->mu);
+        for (r = 0; r < b->n && q->st == OC_OK; r++)
+            for (i = 0; i < q->ncubes; i++) {
+                oc_status st = cube_add(q->cubes[i], b->codes + r * q->ndims, b->w[r], &q->err);
+                if (st != OC_OK) {
+                    oc_error_at(&q->err, b->path, b->line[r], 0);
+                    q->st = st;
+                    atomic_store(&q->failed, 1);
+                    break;
+                }
+            }
+        pthread_mutex_lock(&q->mu);
+        b->n = 0;
+        q->head = (q->head + 1) % CB_SLOTS;
+        q->queued--;
+        pthread_cond_broadcast(&q->cv);
+    }
+    pthread_mutex_unlock(&q->mu);
+    return NULL;
+}
+
+/* Queues the block being filled and waits for a free one to fill. */
+static void counter_push(counter *q)
+{
+    pthread_mutex_lock(&q->mu);
+    q->queued++;
+    pthread_cond_broadcast(&q->cv);
+    while (q->queued == CB_SLOTS)
+        pthread_cond_wait(&q->cv, &q->mu);
+    q->fill = (q->head + q->queued) % CB_SLOTS;
+    pthread_mutex_unlock(&q->mu);
+}
+
+static oc_status counter_start(counter *q, cube **cubes, size_t ncubes, size_t ndims, oc_error *err)
+{
+    size_t i;
+    memset(q, 0, sizeof *q);
+    atomic_init(&q->failed, 0);
+    q->cubes = cubes;
+    q->ncubes = ncubes;
+    q->ndims = ndims ? ndims : 1;
+    oc_error_clear(&q->err);
+    for (i = 0; i < CB_SLOTS; i++)
+        if (!(q->blk[i].codes = oc_malloc(CB_RECS * q->ndims * sizeof *q->blk[i].codes)) ||
+            !(q->blk[i].w = oc_malloc(CB_RECS * sizeof *q->blk[i].w)) ||
+            !(q->blk[i].line = oc_malloc(CB_RECS * sizeof *q->blk[i].line)))
+            return oc_error_set(err, OC_ENOMEM, "out of memory");
+    if (pthread_mutex_init(&q->mu, NULL) != 0)
+        return oc_error_set(err, OC_ENOMEM, "cannot create a mutex");
+    if (pthread_cond_init(&q->cv, NULL) != 0) {
+        pthread_mutex_destroy(&q->mu);
+        return oc_error_set(err, OC_ENOMEM, "cannot create a condition variable");
+    }
+    if (pthread_create(&q->th, NULL, count_main, q) != 0) {
+        pthread_cond_destroy(&q->cv);
+        pthread_mutex_destroy(&q->mu);
+        return oc_error_set(err, OC_ENOMEM, "cannot start the counting thread");
+    }
+    q->started = 1;
+    return OC_OK;
+}
+
+/* Counts what is left, stops the thread and frees the blocks; the first
+ * counting failure, if any, goes to err (unless st already failed). */
+static oc_status counter_finish(counter *q, oc_status st, oc_error *err)
+{
+    size_t i;
+    if (q->started) {
+        pthread_mutex_lock(&q->mu);
+        if (q->blk[q->fill].n)
+            q->queued++;
+        q->done = 1;
+        pthread_cond_broadcast(&q->cv);
+        pthread_mutex_unlock(&q->mu);
+        pthread_join(q->th, NULL);
+        pthread_cond_destroy(&q->cv);
+        pthread_mutex_destroy(&q->mu);
+        if (st == OC_OK && q->st != OC_OK) {
+            *err = q->err;
+            st = q->st;
+        }
+    }
+    for (i = 0; i < CB_SLOTS; i++) {
+        oc_free(q->blk[i].codes);
+        oc_free(q->blk[i].w);
+        oc_free(q->blk[i].line);
+    }
+    return st;
+}
+
 struct ctx {
     schema        *s;
     cube         **cubes;
@@ -48,6 +183,7 @@ struct ctx {
     uint64_t      *ring;      /* RING x nlookups key hashes, by record that peeked */
     uint64_t       ring_end[RING]; /* input offset after each of those lines, or UINT64_MAX */
     uint64_t       nseen;     /* records seen */
+    counter       *cnt;       /* the counting thread, or NULL: count here */
 };
 
 
@@ -296,6 +432,21 @@ static oc_status count_row(struct ctx *c, const oc_row *row, oc_error *err)
         if (total)
             return OC_OK;   /* a total row: checked, not counted */
     }
+    if (c->cnt) {   /* to the counting thread */
+        counter *q = c->cnt;
+        for (k = 0; k < n; k++, codes += c->s->ndims) {
+            cblock *b = &q->blk[q->fill];
+            if (atomic_load(&q->failed))   /* it failed: stop reading (its message wins) */
+                return oc_error_set(err, OC_EDATA, "counting failed");
+            memcpy(b->codes + b->n * q->ndims, codes, c->s->ndims * sizeof *codes);
+            b->w[b->n] = w;
+            b->line[b->n] = row->line;
+            b->path = c->in->path;
+            if (++b->n == CB_RECS)
+                counter_push(q);
+        }
+        return OC_OK;
+    }
     for (k = 0; k < n; k++, codes += c->s->ndims)
         for (i = 0; i < c->ncubes; i++) {
             st = cube_add(c->cubes[i], codes, w, err);
@@ -311,6 +462,7 @@ oc_status pass_run(schema *s, cube **cubes, size_t ncubes, pass_input *inputs, s
                    reject_policy *pol, pass_result *res, oc_error *err)
 {
     struct ctx c;
+    counter cnt;
     size_t k;
     oc_status st = OC_OK;
     csvr_options opt;
@@ -331,6 +483,15 @@ oc_status pass_run(schema *s, cube **cubes, size_t ncubes, pass_input *inputs, s
     if (s->ntotal_dims && !(c.tot_keys = oc_strmap_new())) {
         oc_free(c.ring);
         return oc_error_set(err, OC_ENOMEM, "out of memory");
+    }
+    if (ncubes >= 2 && !(getenv("OCSTAT_COUNT_THREAD") && atoi(getenv("OCSTAT_COUNT_THREAD")) == 0)) {
+        if (counter_start(&cnt, cubes, ncubes, s->ndims, err) != OC_OK) {
+            (void)counter_finish(&cnt, OC_OK, err);
+            oc_strmap_free(c.tot_keys);
+            oc_free(c.ring);
+            return err->code;
+        }
+        c.cnt = &cnt;
     }
     csvr_options_default(&opt);
     opt.delim = s->delim;
@@ -369,6 +530,14 @@ oc_status pass_run(schema *s, cube **cubes, size_t ncubes, pass_input *inputs, s
         if (c.shown) {
             fprintf(stderr, "\rocstat: %s: %llu rows read\n", inputs[k].path, (unsigned long long)inputs[k].read);
             c.shown = 0;
+        }
+    }
+    if (c.cnt) {
+        oc_error e2;
+        oc_error_clear(&e2);
+        if (counter_finish(&cnt, OC_OK, &e2) != OC_OK && (st == OC_OK || cnt.st != OC_OK)) {
+            *err = e2;   /* a counting failure explains a stop it caused */
+            st = e2.code;
         }
     }
     if (st == OC_OK && s->ntotal_dims)

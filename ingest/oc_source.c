@@ -9,7 +9,8 @@
  *
  * Inflating costs about as much as parsing, so for gzip input a producer
  * thread inflates into a small ring of blocks while the caller parses the
- * previous ones: on two cores the two stages overlap.  The ring is fixed
+ * previous ones: on two cores the two stages overlap.  Plain input that is
+ * hashed (OC_SRC_HASH) is read and hashed by that thread too.  The ring is fixed
  * (NBLK x BLK bytes), so memory stays bounded.  Errors found by the
  * producer travel with their block and reach the caller in order.
  */
@@ -63,6 +64,7 @@ struct oc_source {
 };
 
 static oc_status read_gzip(oc_source *s, unsigned char *buf, size_t cap, size_t *n, oc_error *err);
+static oc_status read_plain(oc_source *s, unsigned char *buf, size_t cap, size_t *n, oc_error *err);
 
 /* Copies up to cap bytes from src[*pos..len) to dst, advancing *pos. */
 static size_t copy_out(void *dst, size_t cap, const unsigned char *src, size_t *pos, size_t len)
@@ -91,7 +93,8 @@ static void *producer(void *arg)
             break;
         oc_error_clear(&b->err);
         do {
-            st = read_gzip(s, b->data + got, BLK - got, &n, &b->err);
+            st = s->gzip ? read_gzip(s, b->data + got, BLK - got, &n, &b->err)
+                         : read_plain(s, b->data + got, BLK - got, &n, &b->err);
             got += n;
         } while (st == OC_OK && n > 0 && got < BLK);
         pthread_mutex_lock(&s->mu);
@@ -255,10 +258,11 @@ oc_status src_open(const char *path, unsigned flags, oc_source **out, oc_error *
         }
         s->z_init = 1;
         s->in_member = 1;
-        if (start_thread(s) != OC_OK) {
-            src_close(s);
-            return oc_error_set(err, OC_ENOMEM, "out of memory");
-        }
+    }
+    /* gzip is inflated, hashed input hashed, by a thread while the caller parses */
+    if ((s->gzip || s->hash) && start_thread(s) != OC_OK) {
+        src_close(s);
+        return oc_error_set(err, OC_ENOMEM, "out of memory");
     }
     *out = s;
     return OC_OK;
