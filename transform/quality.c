@@ -71,6 +71,7 @@ oc_status dq_write(const oc_table *t, const dq_spec *sp, oc_buf *out, size_t *ro
     for (g = 0; g < ngroups; g++) {
         char group[1024], recs[32];
         size_t rem = g, at = 0, all_total = 1;
+        int inexact;
         uint64_t records;
         for (d = sp->ngroup; d-- > 0;) {
             k[d] = rem % t->dims[d].n;
@@ -86,13 +87,19 @@ oc_status dq_write(const oc_table *t, const dq_spec *sp, oc_buf *out, size_t *ro
         for (d = sp->ngroup; d < t->ndims; d++)
             k[d] = (size_t)tot[d];
         records = t->value[cell_at(t, k)];
+        inexact = t->status[cell_at(t, k)] == CELL_SOURCE;
         snprintf(recs, sizeof recs, "%llu", (unsigned long long)((records + 5) / 10 * 10));
         for (f = sp->ngroup; f < t->ndims; f++) {
             char measure[160], pct[32];
             uint64_t u = 0;
             double share;
             snprintf(measure, sizeof measure, "UNKNOWN:%s", t->dims[f].id);
-            if (records < minr) {
+            if (unk[f] >= 0) {
+                k[f] = (size_t)unk[f];
+                inexact |= t->status[cell_at(t, k)] == CELL_SOURCE;
+                k[f] = (size_t)tot[f];
+            }
+            if (records < minr || inexact) {
                 if (row(out, sp->dataset, group, "", measure, "", "", 'Q') != OC_OK)
                     return OC_ENOMEM;
                 (*rows)++;

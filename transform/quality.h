@@ -19,7 +19,9 @@
  * count is published rounded to the nearest 10, its shares as whole
  * percent, and only for groups of at least min_records records (at least
  * 200): a share then leaves the count of unknowns uncertain by at least
- * one record either way.  Smaller groups: OBS_STATUS Q, no values.
+ * one record either way.  Smaller groups, and groups whose count includes
+ * a count suppressed at the source ("<5": not exact): OBS_STATUS Q, no
+ * values.
  */
 #ifndef QUALITY_H
 #define QUALITY_H
