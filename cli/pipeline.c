@@ -1186,7 +1186,19 @@ int cmd_run(int argc, char **argv)
                     rc = cli_fail(&err);
                     goto done;
                 }
-        printf("release %s: configuration ok; would write to %s:\n", p.release, out_dir);
+        for (i = 0; i < p.ntbl; i++)   /* population files of the analyses */
+            if (p.tbl[i].has_an && p.tbl[i].an.population && access(p.tbl[i].an.population, R_OK) != 0) {
+                oc_error_at(&err, p.tbl[i].an.population, 0, 0);
+                oc_error_sys(&err, "cannot read");
+                err.code = OC_ECONFIG;
+                rc = cli_fail(&err);
+                goto done;
+            }
+        if (p.keep)
+            printf("release %s: configuration ok; would write to %s/%s-<UTC time> (latest), keeping %u:\n",
+                   p.release, out_dir, p.release, p.keep);
+        else
+            printf("release %s: configuration ok; would write to %s:\n", p.release, out_dir);
         for (i = 0; i < p.ntbl; i++)
             for (f = 0; f < p.nfmt; f++)
                 printf("  %s%s\n", p.tbl[i].sp.id, tabw_extension(p.fmt[f]));

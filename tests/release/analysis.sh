@@ -27,4 +27,12 @@ done
 python3 "$ROOT/tests/release/xlsx_check.py" "$T/a" "$T/a/tip-victims.xlsx"
 grep -q '"\[u\]"\|>\[u\]<' <(cd "$T" && python3 -c "import zipfile,sys; z=zipfile.ZipFile('a/tip-victims.xlsx'); print(z.read('xl/worksheets/sheet1.xml').decode())") ||
     fail "the workbook shows no source-suppressed cell"
+# --dry-run lists the analysis, and refuses a population file it cannot read
+"$OCSTAT" run "$EX/release.yaml" --dry-run | grep -qx '  TIP_VICTIMS.analysis.csv' || fail "--dry-run does not list the analysis"
+cp -r "$EX" "$T/ex"
+sed 's/population: population.csv/population: missing.csv/' "$EX/release.yaml" > "$T/ex/dry.yaml"
+rc=0
+"$OCSTAT" run "$T/ex/dry.yaml" --dry-run > /dev/null 2> "$T/dry.err" || rc=$?
+[ $rc -eq 1 ] || fail "--dry-run with a missing population file: exit $rc, expected 1"
+grep -q "missing.csv: cannot read" "$T/dry.err" || fail "--dry-run message: $(cat "$T/dry.err")"
 echo "analysis: ok"
