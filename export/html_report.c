@@ -390,6 +390,13 @@ static void crosstab(w *o, const oc_table *t)
 {
     size_t nrow = t->ndims > 1 ? t->ndims - 1 : t->ndims, ncol = t->ndims > 1 ? t->dims[t->ndims - 1].n : 1;
     size_t nrows = ncol ? t->ncells / ncol : 0, i, d, c;
+    if (t->ncells > HTML_MAX_CELLS) {   /* a page a browser can open: the data is in the CSV */
+        fmt(o, "<p class=\"note big\">The table has %zu cells, more than the report shows (%u); see ", t->ncells,
+            HTML_MAX_CELLS);
+        text(o, t->id);
+        raw(o, ".csv.</p>\n");
+        return;
+    }
     raw(o, "<table class=\"x\"><thead><tr>");
     for (d = 0; d < nrow; d++) {
         raw(o, "<th scope=\"col\">");

@@ -12,7 +12,8 @@
  *     code of a small second dimension (at most 6 codes) or the total;
  *   - bars by ICCS section (2-digit codes) when it has ICCS;
  *   - otherwise bars by the first dimension's codes;
- * then the table as a cross-tab (as in the workbook).  A suppressed value
+ * then the table as a cross-tab (as in the workbook; a table of more than
+ * HTML_MAX_CELLS cells gets a note pointing to its CSV instead).  A suppressed value
  * is never drawn as a number or as zero: bars become a hatched outline
  * marked [c] (or [u], not exact at the source), a line is broken at the
  * period and the period marked [c] on the axis.  Then the quality profile
@@ -28,6 +29,8 @@
 #include "oc_error.h"
 #include "oc_mem.h"
 #include "table.h"
+
+#define HTML_MAX_CELLS 50000u
 
 typedef struct html_meta {
     const char        *release;

@@ -59,8 +59,14 @@ static oc_status table_sheet(lxw_workbook *wb, const oc_table *t, const char *na
         ncol = 1;
         nrows = t->ncells;
         cd = NULL;
-        if (nrows + 16 > MAX_ROWS)
-            return oc_error_set(err, OC_EDATA, "table %s has too many cells (%zu) for a sheet", t->id, t->ncells);
+        if (nrows + 16 > MAX_ROWS) {   /* not even one row per cell: a note, the data is in the CSV */
+            worksheet_write_string(ws, 0, 0, t->title ? t->title : t->id, f->title);
+            snprintf(line, sizeof line, "Table %s has %zu cells, more than a sheet holds; see %s.csv.", t->id,
+                     t->ncells, t->id);
+            worksheet_write_string(ws, 1, 0, line, f->note);
+            (void)err;
+            return OC_OK;
+        }
     }
     worksheet_write_string(ws, r++, 0, t->title ? t->title : t->id, f->title);
     snprintf(line, sizeof line, "Table %s, dataset %s%s%s.", t->id, t->dataset ? t->dataset : "?",

@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 
 #include "oc_mem.h"
+#include "html_report.h"
 #include "release.h"
 #include "table_writer.h"
 
@@ -276,4 +277,42 @@ Test(export, lock_excludes_a_second_run_and_clears_leftovers)
     cr_assert_eq(release_lock(out, &fd2, &err), OC_OK, "%s", err.msg);
     release_unlock(fd2);
     tu_rmdir(dir);
+}
+
+/* A table too large for a page: the report gives a note pointing to its
+ * CSV instead of the cells. */
+Test(export, report_leaves_huge_tables_to_the_csv)
+{
+    oc_table *t = oc_calloc(1, sizeof *t);
+    const oc_table *tabs[1];
+    html_meta m;
+    oc_buf b;
+    size_t i, d, n[2] = {300, 200};
+    t->id = oc_strdup("BIG");
+    t->ndims = 2;
+    t->dims = oc_calloc(2, sizeof *t->dims);
+    for (d = 0; d < 2; d++) {
+        t->dims[d].id = oc_strdup(d ? "B" : "A");
+        t->dims[d].n = n[d];
+        t->dims[d].codes = oc_calloc(n[d], sizeof(char *));
+        t->dims[d].labels = oc_calloc(n[d], sizeof(char *));
+        for (i = 0; i < n[d]; i++) {
+            char c[32];
+            snprintf(c, sizeof c, "c%zu", i);
+            t->dims[d].codes[i] = oc_strdup(c);
+        }
+    }
+    t->ncells = 60000;
+    t->value = oc_calloc(t->ncells, sizeof *t->value);
+    t->status = oc_calloc(t->ncells, 1);
+    tabs[0] = t;
+    memset(&m, 0, sizeof m);
+    m.release = "r";
+    oc_buf_init(&b, 0);
+    cr_assert_eq(html_write(tabs, 1, &m, &b), OC_OK);
+    cr_assert(strstr(b.data, "The table has 60000 cells, more than the report shows (50000); see BIG.csv."));
+    cr_assert_null(strstr(b.data, "<table class=\"x\">"));
+    cr_assert(strstr(b.data, "<svg"), "the chart is still drawn");
+    oc_buf_fini(&b);
+    table_free(t);
 }
