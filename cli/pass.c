@@ -441,7 +441,8 @@ static oc_status count_row(struct ctx *c, const oc_row *row, oc_error *err)
             memcpy(b->codes + b->n * q->ndims, codes, c->s->ndims * sizeof *codes);
             b->w[b->n] = w;
             b->line[b->n] = row->line;
-            b->path = c->in->path;
+            if (b->n == 0)
+                b->path = c->in->path;   /* a block never spans inputs: pushed at each input's end */
             if (++b->n == CB_RECS)
                 counter_push(q);
         }
@@ -516,6 +517,8 @@ oc_status pass_run(schema *s, cube **cubes, size_t ncubes, pass_input *inputs, s
             break;
         }
         st = csvr_read_source(r, src, err);
+        if (c.cnt && cnt.blk[cnt.fill].n)
+            counter_push(&cnt);
         if (st == OC_OK && !c.bound && s->header) {
             oc_error_at(err, inputs[k].path, 0, 0);
             st = oc_error_set(err, OC_EDATA, "empty input: no header line");

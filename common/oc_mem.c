@@ -423,6 +423,19 @@ char *oc_path_join_dir(const char *base_file, const char *rel)
     return out;
 }
 
+oc_status oc_csv_str(oc_buf *b, const char *s)
+{
+    oc_status st;
+    if (strpbrk(s, ",\"\r\n") == NULL)
+        return oc_buf_append(b, s, strlen(s));
+    st = oc_buf_append(b, "\"", 1);
+    for (; *s && st == OC_OK; s++)
+        st = *s == '"' ? oc_buf_append(b, "\"\"", 2) : oc_buf_append(b, s, 1);
+    if (st == OC_OK)
+        st = oc_buf_append(b, "\"", 1);
+    return st;
+}
+
 int oc_csv_field(const char **p, char *out, size_t cap)
 {
     const char *q = *p;

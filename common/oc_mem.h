@@ -76,6 +76,10 @@ OC_NODISCARD oc_status oc_read_file(const char *path, size_t limit, char **buf, 
 /* Join dir(base) and rel unless rel is absolute; owned. */
 char *oc_path_join_dir(const char *base_file, const char *rel);
 
+/* One CSV field into a buffer, quoted (RFC 4180) only when it holds a
+ * comma, a quote or a line break. */
+OC_NODISCARD oc_status oc_csv_str(oc_buf *b, const char *s);
+
 /* Reads one field of CSV text (RFC 4180 quotes) at *p into out (cut at
  * cap - 1 bytes, NUL-terminated) and moves *p past it and its delimiter.
  * Returns 0 at the end of the text (nothing read), 1 for a field that

@@ -9,9 +9,9 @@
 #include <string.h>
 
 #include "analysis.h"
+#include "cube.h"   /* CUBE_MAX_DIMS */
 #include "table_writer.h"
 
-#define MAX_DIMS 16
 #define CHART_W 760
 #define MAX_BARS 60      /* more codes than this: the chart shows the first ones */
 
@@ -55,26 +55,7 @@ static void text(w *o, const char *s)
         }
 }
 
-static int find_code(const tab_dim *d, const char *c)
-{
-    size_t k;
-    for (k = 0; k < d->n; k++)
-        if (!strcmp(d->codes[k], c))
-            return (int)k;
-    return -1;
-}
-
 static int is_special(const char *c) { return c[0] == '_'; }
-
-static size_t cell_at(const oc_table *t, const size_t *k)
-{
-    size_t d, at = 0;
-    for (d = 0; d < t->ndims; d++)
-        at = at * t->dims[d].n + k[d];
-    return at;
-}
-
-static const char *mark(uint8_t st) { return st == CELL_SOURCE ? "[u]" : "[c]"; }
 
 static double nice_max(double m)
 {
@@ -96,7 +77,7 @@ static void slice(const oc_table *t, size_t *k, char *note, size_t cap)
     size_t d, at = 0;
     note[0] = '\0';
     for (d = 0; d < t->ndims; d++) {
-        int tot = find_code(&t->dims[d], "_T");
+        int tot = table_code_index(&t->dims[d], "_T", 2);
         k[d] = tot >= 0 ? (size_t)tot : 0;
         if (tot < 0 && at < cap)
             at += (size_t)snprintf(note + at, cap - at, "%s%s = %s", at ? ", " : "; ", t->dims[d].id,
@@ -125,7 +106,7 @@ static void hidden_bar(w *o, double x, double y, double bw, double bh, int id, u
            "stroke=\"#666\" stroke-dasharray=\"3,2\"/>",
         x, y, bw, bh, id);
     fmt(o, "<text class=\"mk\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"%s\">%s</text>", right_text ? x + bw + 4 : x - 4,
-        y + bh - 4, right_text ? "start" : "end", mark(st));
+        y + bh - 4, right_text ? "start" : "end", tabw_symbol(st));
 }
 
 /* Horizontal bars of dimension d's codes (specials but _U left out; only
@@ -141,8 +122,8 @@ static void bars(w *o, const oc_table *t, size_t d, size_t *k, int id, int iccs)
             continue;
         list[nb++] = c;
         k[d] = c;
-        if (t->status[cell_at(t, k)] == CELL_PUBLISHED && (double)t->value[cell_at(t, k)] > mx)
-            mx = (double)t->value[cell_at(t, k)];
+        if (t->status[table_cell_at(t, k)] == CELL_PUBLISHED && (double)t->value[table_cell_at(t, k)] > mx)
+            mx = (double)t->value[table_cell_at(t, k)];
     }
     nm = nice_max(mx);
     h = 30 + (int)nb * 24;
@@ -157,7 +138,7 @@ static void bars(w *o, const oc_table *t, size_t d, size_t *k, int id, int iccs)
         size_t cell;
         double y = 6 + 24.0 * (double)c;
         k[d] = list[c];
-        cell = cell_at(t, k);
+        cell = table_cell_at(t, k);
         fmt(o, "<text class=\"lb\" x=\"234\" y=\"%.1f\" text-anchor=\"end\">", y + 14);
         text(o, table_code_label(&t->dims[d], list[c]));
         raw(o, "</text>");
@@ -178,7 +159,7 @@ static void bars(w *o, const oc_table *t, size_t d, size_t *k, int id, int iccs)
  * at the bottom. */
 static void pyramid(w *o, const oc_table *t, size_t sd, size_t ad, size_t *k, int id)
 {
-    int km = find_code(&t->dims[sd], "M"), kf = find_code(&t->dims[sd], "F");
+    int km = table_code_index(&t->dims[sd], "M", 1), kf = table_code_index(&t->dims[sd], "F", 1);
     size_t c, na = 0, ages[MAX_BARS], s;
     double mx = 0, nm, cx = CHART_W / 2.0;
     int h;
@@ -190,7 +171,7 @@ static void pyramid(w *o, const oc_table *t, size_t sd, size_t ad, size_t *k, in
             size_t cell;
             k[ad] = ages[c];
             k[sd] = (size_t)(s ? kf : km);
-            cell = cell_at(t, k);
+            cell = table_cell_at(t, k);
             if (t->status[cell] == CELL_PUBLISHED && (double)t->value[cell] > mx)
                 mx = (double)t->value[cell];
         }
@@ -209,7 +190,7 @@ static void pyramid(w *o, const oc_table *t, size_t sd, size_t ad, size_t *k, in
             double x0 = s ? cx + 55 : cx - 55, bw;
             k[ad] = ages[c];
             k[sd] = (size_t)(s ? kf : km);
-            cell = cell_at(t, k);
+            cell = table_cell_at(t, k);
             if (t->status[cell] != CELL_PUBLISHED) {
                 hidden_bar(o, s ? x0 : x0 - 40, y, 40, 17, id, t->status[cell], s != 0);
                 continue;
@@ -248,7 +229,7 @@ static void lines(w *o, const oc_table *t, size_t td, int sd, size_t *k, int id)
             if (sd >= 0)
                 k[sd] = ser[s];
             k[td] = per[c];
-            cell = cell_at(t, k);
+            cell = table_cell_at(t, k);
             if (t->status[cell] == CELL_PUBLISHED && (double)t->value[cell] > mx)
                 mx = (double)t->value[cell];
         }
@@ -276,10 +257,10 @@ static void lines(w *o, const oc_table *t, size_t td, int sd, size_t *k, int id)
             size_t cell;
             double x = np > 1 ? x0 + (x1 - x0) * (double)c / (double)(np - 1) : (x0 + x1) / 2, y;
             k[td] = per[c];
-            cell = cell_at(t, k);
+            cell = table_cell_at(t, k);
             if (t->status[cell] != CELL_PUBLISHED) {
                 fmt(o, "<text class=\"mk\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" fill=\"%s\">%s</text>", x,
-                    y0 - 4 - 12.0 * (double)s, col, mark(t->status[cell]));
+                    y0 - 4 - 12.0 * (double)s, col, tabw_symbol(t->status[cell]));
                 open = 0;
                 continue;
             }
@@ -342,13 +323,13 @@ static void caption(w *o, const oc_table *t, const char *what, const char *note)
 
 static void chart(w *o, const oc_table *t, int id)
 {
-    size_t k[MAX_DIMS], d;
+    size_t k[CUBE_MAX_DIMS], d;
     int sex = -1, age = -1, tim = -1, iccs = -1, small = -1;
     char note[512];
     slice(t, k, note, sizeof note);
     for (d = 0; d < t->ndims; d++) {
         const tab_dim *D = &t->dims[d];
-        if (!strcmp(D->id, "SEX") && find_code(D, "M") >= 0 && find_code(D, "F") >= 0)
+        if (!strcmp(D->id, "SEX") && table_code_index(D, "M", 1) >= 0 && table_code_index(D, "F", 1) >= 0)
             sex = (int)d;
         else if (!strncmp(D->id, "AGE", 3) && age < 0)
             age = (int)d;
@@ -410,7 +391,7 @@ static void crosstab(w *o, const oc_table *t)
     }
     raw(o, "</tr></thead><tbody>\n");
     for (i = 0; i < nrows; i++) {
-        size_t rem = i, k[MAX_DIMS];
+        size_t rem = i, k[CUBE_MAX_DIMS];
         for (d = nrow; d-- > 0;) {
             k[d] = rem % t->dims[d].n;
             rem /= t->dims[d].n;
@@ -426,7 +407,7 @@ static void crosstab(w *o, const oc_table *t)
             if (t->status[cell] == CELL_PUBLISHED)
                 fmt(o, "<td class=\"n\">%llu</td>", (unsigned long long)t->value[cell]);
             else
-                fmt(o, "<td class=\"c\">%s</td>", mark(t->status[cell]));
+                fmt(o, "<td class=\"c\">%s</td>", tabw_symbol(t->status[cell]));
         }
         raw(o, "</tr>\n");
     }
@@ -508,7 +489,7 @@ oc_status html_write(const oc_table *const *tables, size_t n, const html_meta *m
         tabw_protection_note(t, NULL, line, sizeof line);
         text(&o, line);
         raw(&o, "</p>\n");
-        if (t->ndims <= MAX_DIMS && t->ndims > 0)
+        if (t->ndims <= CUBE_MAX_DIMS && t->ndims > 0)
             chart(&o, t, (int)i);
         crosstab(&o, t);
         raw(&o, "</section>\n");

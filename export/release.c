@@ -366,18 +366,6 @@ oc_status oc_json_str(oc_buf *b, const char *s)
     return oc_buf_append(b, "\"", 1) == OC_OK ? OC_OK : OC_ENOMEM;
 }
 
-oc_status oc_csv_str(oc_buf *b, const char *s)
-{
-    oc_status st;
-    if (strpbrk(s, ",\"\r\n") == NULL)
-        return oc_buf_append(b, s, strlen(s));
-    st = oc_buf_append(b, "\"", 1);
-    for (; *s && st == OC_OK; s++)
-        st = *s == '"' ? oc_buf_append(b, "\"\"", 2) : oc_buf_append(b, s, 1);
-    if (st == OC_OK)
-        st = oc_buf_append(b, "\"", 1);
-    return st;
-}
 
 /* May an existing `out` be replaced?  Empty, or holding an ocstat manifest. */
 static int replaceable(const char *out)

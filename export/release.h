@@ -66,8 +66,5 @@ OC_NODISCARD oc_status oc_write_file_atomic(const char *path, const char *buf, s
 /* JSON string escaping into a buffer. */
 OC_NODISCARD oc_status oc_json_str(oc_buf *b, const char *s);
 
-/* One CSV field into a buffer, quoted (RFC 4180) only when it holds a
- * comma, a quote or a line break. */
-OC_NODISCARD oc_status oc_csv_str(oc_buf *b, const char *s);
 
 #endif

@@ -44,6 +44,16 @@ size_t tabw_write(FILE *out, const oc_table *t, tabw_format f, const tabw_option
  * suppression is applied. */
 extern const char tabw_unprotected_note[];
 
+/* What a reader sees instead of a value that is not published (workbook,
+ * report): confidential (primary or secondary suppression), or not exact
+ * (includes a count the source suppressed). */
+#define TABW_CONFIDENTIAL "[c]"
+#define TABW_NOT_EXACT    "[u]"
+static inline const char *tabw_symbol(uint8_t status)
+{
+    return status == CELL_SOURCE ? TABW_NOT_EXACT : TABW_CONFIDENTIAL;
+}
+
 /* The sentence on t's protection for readers (workbook, report); symbol:
  * how suppressed cells are shown, e.g. "[c]", or NULL. */
 void tabw_protection_note(const oc_table *t, const char *symbol, char *buf, size_t cap);

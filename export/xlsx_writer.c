@@ -32,11 +32,10 @@ static double clamp_width(size_t n, double lo, double hi)
 
 static void write_value(lxw_worksheet *ws, lxw_row_t r, lxw_col_t c, const oc_table *t, size_t i, const fmts *f)
 {
-    switch (t->status[i]) {
-    case CELL_PUBLISHED: worksheet_write_number(ws, r, c, (double)t->value[i], f->num); break;
-    case CELL_SOURCE: worksheet_write_string(ws, r, c, XLSX_NOT_EXACT, f->sym); break;
-    default: worksheet_write_string(ws, r, c, XLSX_CONFIDENTIAL, f->sym); break;
-    }
+    if (t->status[i] == CELL_PUBLISHED)
+        worksheet_write_number(ws, r, c, (double)t->value[i], f->num);
+    else
+        worksheet_write_string(ws, r, c, tabw_symbol(t->status[i]), f->sym);
 }
 
 /* One table: cross-tab, or one row per cell when too wide or too long. */
@@ -72,7 +71,7 @@ static oc_status table_sheet(lxw_workbook *wb, const oc_table *t, const char *na
     snprintf(line, sizeof line, "Table %s, dataset %s%s%s.", t->id, t->dataset ? t->dataset : "?",
              t->where ? "; only records with " : "", t->where ? t->where : "");
     worksheet_write_string(ws, r++, 0, line, f->note);
-    tabw_protection_note(t, XLSX_CONFIDENTIAL, line, sizeof line);
+    tabw_protection_note(t, TABW_CONFIDENTIAL, line, sizeof line);
     worksheet_write_string(ws, r++, 0, line, f->note);
     r++;
     if (cd)   /* the column dimension's id above its codes */
@@ -104,9 +103,9 @@ static oc_status table_sheet(lxw_workbook *wb, const oc_table *t, const char *na
             write_value(ws, r, (lxw_col_t)(nrow_dims + k), t, i * ncol + k, f);
     }
     r++;
-    worksheet_write_string(ws, r, 0, XLSX_CONFIDENTIAL, f->sym);
+    worksheet_write_string(ws, r, 0, TABW_CONFIDENTIAL, f->sym);
     worksheet_write_string(ws, r++, 1, legend_c, f->note);
-    worksheet_write_string(ws, r, 0, XLSX_NOT_EXACT, f->sym);
+    worksheet_write_string(ws, r, 0, TABW_NOT_EXACT, f->sym);
     worksheet_write_string(ws, r++, 1, legend_u, f->note);
     worksheet_freeze_panes(ws, (lxw_row_t)(head + 1), (lxw_col_t)nrow_dims);
     return OC_OK;
@@ -179,9 +178,9 @@ static oc_status meta_sheet(lxw_workbook *wb, const oc_table *const *tables, siz
     }
     r++;
     worksheet_write_string(ws, r++, 0, "Symbols", f->bold);
-    worksheet_write_string(ws, r, 0, XLSX_CONFIDENTIAL, f->sym);
+    worksheet_write_string(ws, r, 0, TABW_CONFIDENTIAL, f->sym);
     worksheet_write_string(ws, r++, 1, legend_c, NULL);
-    worksheet_write_string(ws, r, 0, XLSX_NOT_EXACT, f->sym);
+    worksheet_write_string(ws, r, 0, TABW_NOT_EXACT, f->sym);
     worksheet_write_string(ws, r++, 1, legend_u, NULL);
     worksheet_write_string(ws, r, 0, "Total", f->sym);
     worksheet_write_string(ws, r++, 1, "the sum over all codes of a dimension (code _T)", NULL);
@@ -219,30 +218,26 @@ static oc_status csv_sheet(lxw_workbook *wb, const char *name, const char *csv, 
     return OC_OK;
 }
 
-/* A sheet name from a table id: at most 31 characters, none of []:*?/\,
- * unique in the workbook (a suffix ~2, ~3 ... when needed). */
-static void sheet_name(const oc_table *const *tables, size_t i, char *out)
+/* A sheet name from a table id or a heading: at most 31 characters, none
+ * of []:*?/\, unlike the n names given before and "Metadata" (a suffix ~2,
+ * ~3 ... when needed). */
+static void sheet_name(const char *id, char (*before)[SHEET_NAME_MAX + 1], size_t n, char *out)
 {
-    size_t j, n, k = 1;
+    size_t j, k;
     char base[SHEET_NAME_MAX + 1];
-    snprintf(base, sizeof base, "%s", tables[i]->id);
+    snprintf(base, sizeof base, "%s", id);
     for (j = 0; base[j]; j++)
         if (strchr("[]:*?/\\", base[j]))
             base[j] = '_';
-    for (;;) {
+    for (k = 1;; k++) {
         if (k == 1)
             snprintf(out, SHEET_NAME_MAX + 1, "%s", base);
         else
             snprintf(out, SHEET_NAME_MAX + 1, "%.*s~%zu", SHEET_NAME_MAX - 4, base, k);
-        n = 0;
-        for (j = 0; j < i; j++) {   /* names before i are made the same way: compare */
-            char other[SHEET_NAME_MAX + 1];
-            sheet_name(tables, j, other);
-            n += strcmp(other, out) == 0;
-        }
-        if (!n && strcmp(out, "Metadata") != 0)
+        for (j = 0; j < n && strcmp(before[j], out) != 0; j++)
+            ;
+        if (j == n && strcmp(out, "Metadata") != 0)
             return;
-        k++;
     }
 }
 
@@ -259,6 +254,7 @@ oc_status xlsx_write(const oc_table *const *tables, size_t n, const xlsx_meta *m
     oc_status st = OC_OK;
     int fd;
     char *bytes = NULL, title[256], comments[64];
+    char (*names)[SHEET_NAME_MAX + 1] = NULL;
     size_t len = 0;
     snprintf(path, sizeof path, "%s/ocstat-xlsx-XXXXXX", dir && *dir ? dir : "/tmp");
     if ((fd = mkstemp(path)) < 0) {
@@ -298,22 +294,19 @@ oc_status xlsx_write(const oc_table *const *tables, size_t n, const xlsx_meta *m
     format_set_num_format(f.num, "#,##0");
     f.sym = workbook_add_format(wb);
     format_set_align(f.sym, LXW_ALIGN_RIGHT);
+    if (!(names = oc_calloc(n + meta->nextra + 1, sizeof *names)))
+        st = oc_error_set(err, OC_ENOMEM, "out of memory");
     for (i = 0; i < n && st == OC_OK; i++) {
-        char name[SHEET_NAME_MAX + 1];
-        sheet_name(tables, i, name);
-        st = table_sheet(wb, tables[i], name, &f, err);
+        sheet_name(tables[i]->id, names, i, names[i]);
+        st = table_sheet(wb, tables[i], names[i], &f, err);
     }
     if (st == OC_OK)
         st = meta_sheet(wb, tables, n, meta, &f, err);
     for (i = 0; i < meta->nextra && st == OC_OK; i++) {
-        char name[SHEET_NAME_MAX + 1];
-        size_t j;
-        snprintf(name, sizeof name, "%s", meta->extra[2 * i]);
-        for (j = 0; name[j]; j++)
-            if (strchr("[]:*?/\\", name[j]))
-                name[j] = '_';
-        st = csv_sheet(wb, name, meta->extra[2 * i + 1], &f, err);
+        sheet_name(meta->extra[2 * i], names, n + i, names[n + i]);
+        st = csv_sheet(wb, names[n + i], meta->extra[2 * i + 1], &f, err);
     }
+    oc_free(names);
     e = workbook_close(wb);   /* writes the file; frees wb in every case */
     if (st == OC_OK && e != LXW_NO_ERROR)
         st = oc_error_set(err, OC_EIO, "cannot write the workbook: %s", lxw_strerror(e));

@@ -8,7 +8,7 @@
  * under the table.  Published counts are numbers; a suppressed cell is
  * never a number: it shows the symbol "[c]" (confidential, primary or
  * secondary suppression) or "[u]" (not exact: includes a count suppressed
- * at the source).  A table too wide for a sheet falls back to one row per
+ * at the source): tabw_symbol() in table_writer.h.  A table too wide for a sheet falls back to one row per
  * cell.  Then a sheet "Metadata": the caller's lines (release, sources,
  * configuration hash ...) and, per table, its dataset, filters, protection
  * rules and parameters, suppressed cells and row accounting; and the
@@ -42,9 +42,5 @@ typedef struct xlsx_meta {
  * file, libxlsxwriter), OC_ENOMEM. */
 OC_NODISCARD oc_status xlsx_write(const oc_table *const *tables, size_t n, const xlsx_meta *meta, oc_buf *out,
                                   oc_error *err);
-
-/* The symbols a sheet shows instead of a suppressed value. */
-#define XLSX_CONFIDENTIAL "[c]"
-#define XLSX_NOT_EXACT    "[u]"
 
 #endif

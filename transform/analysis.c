@@ -12,10 +12,10 @@
 #include <gsl/gsl_multifit.h>
 
 #include "csv_reader.h"
+#include "cube.h"   /* CUBE_MAX_DIMS */
 #include "oc_source.h"
 
 #define POP_MAX_ENTRIES (50u << 20)
-#define AN_MAX_DIMS 16
 
 /* ---------- intervals and the trend ---------- */
 
@@ -147,10 +147,10 @@ out:
 
 typedef struct pop {
     size_t  nd;
-    int     dim[AN_MAX_DIMS];   /* table dimension of each column */
-    int     col[AN_MAX_DIMS];   /* CSV column of each */
+    int     dim[CUBE_MAX_DIMS];   /* table dimension of each column */
+    int     col[CUBE_MAX_DIMS];   /* CSV column of each */
     int     pcol;                    /* CSV column of POPULATION */
-    size_t  stride[AN_MAX_DIMS];
+    size_t  stride[CUBE_MAX_DIMS];
     size_t  size;
     double *v;                       /* NAN: not given */
     /* while loading */
@@ -159,15 +159,6 @@ typedef struct pop {
     int header_done;
     size_t ncols;
 } pop;
-
-static int code_pos(const tab_dim *d, const char *s, size_t len)
-{
-    size_t k;
-    for (k = 0; k < d->n; k++)
-        if (strlen(d->codes[k]) == len && memcmp(d->codes[k], s, len) == 0)
-            return (int)k;
-    return -1;
-}
 
 static oc_status pop_row(void *vc, const oc_row *row, oc_error *err)
 {
@@ -188,7 +179,7 @@ static oc_status pop_row(void *vc, const oc_row *row, oc_error *err)
             for (j = 0; j < p->t->ndims; j++)
                 if (strlen(p->t->dims[j].id) == f->len && !memcmp(p->t->dims[j].id, f->ptr, f->len))
                     break;
-            if (j == p->t->ndims || p->nd == AN_MAX_DIMS) {
+            if (j == p->t->ndims || p->nd == CUBE_MAX_DIMS) {
                 oc_error_at(err, p->path, row->line, 0);
                 return oc_error_set(err, OC_ECONFIG, "column '%.*s' is neither POPULATION nor a dimension of table %s",
                                     (int)(f->len > 64 ? 64 : f->len), f->ptr, p->t->id);
@@ -219,7 +210,7 @@ static oc_status pop_row(void *vc, const oc_row *row, oc_error *err)
     }
     for (i = 0; i < p->nd; i++) {
         const oc_field *f = &row->fields[p->col[i]];
-        int k = code_pos(&p->t->dims[p->dim[i]], f->ptr, f->len);
+        int k = table_code_index(&p->t->dims[p->dim[i]], f->ptr, f->len);
         if (k < 0)
             return OC_OK;   /* a code the table does not have: not needed */
         at += (size_t)k * p->stride[i];
@@ -280,7 +271,7 @@ static double pop_of(const pop *p, const size_t *k)
     for (i = 0; i < p->nd; i++) {
         const tab_dim *d = &p->t->dims[p->dim[i]];
         if (!strcmp(d->codes[k[p->dim[i]]], "_T")) {   /* sum the children in this dimension */
-            size_t kk[AN_MAX_DIMS], c, top = k[p->dim[i]];
+            size_t kk[CUBE_MAX_DIMS], c, top = k[p->dim[i]];
             double s = 0;
             int any = 0;
             memcpy(kk, k, sizeof kk);
@@ -316,22 +307,11 @@ static void put(out_ctx *o, const char *s)
         o->st = OC_ENOMEM;
 }
 
-/* A code as a CSV field: quoted (RFC 4180) when it holds a comma, a quote
- * or a line break. */
-static void put_field(out_ctx *o, const char *s)
+/* A code as a CSV field (quoted when needed). */
+static void put_csv(out_ctx *o, const char *s)
 {
-    const char *q;
-    if (!strpbrk(s, ",\"\r\n")) {
-        put(o, s);
-        return;
-    }
-    put(o, "\"");
-    for (q = s; *q; q++)
-        if (o->st == OC_OK && oc_buf_append(o->b, q, 1) != OC_OK)
-            o->st = OC_ENOMEM;
-        else if (*q == '"')
-            put(o, "\"");
-    put(o, "\"");
+    if (o->st == OC_OK && oc_csv_str(o->b, s) != OC_OK)
+        o->st = OC_ENOMEM;
 }
 
 /* One figure.  k: the cell's codes; skip: a dimension the figure runs over
@@ -344,10 +324,10 @@ static void emit(out_ctx *o, const char *measure, const size_t *k, int skip, con
     put(o, measure);
     for (d = 0; d < o->t->ndims; d++) {
         put(o, ",");
-        put_field(o, (int)d == skip ? "_Z" : o->t->dims[d].codes[k[d]]);
+        put_csv(o, (int)d == skip ? "_Z" : o->t->dims[d].codes[k[d]]);
     }
     put(o, ",");
-    put_field(o, base ? base : "");
+    put_csv(o, base ? base : "");
     if (status == 'A') {
         snprintf(num, sizeof num, ",%.*f", dec, v);
         put(o, num);
@@ -374,23 +354,6 @@ static void emit(out_ctx *o, const char *measure, const size_t *k, int skip, con
 static const char suppressed_note[] = "uses a suppressed cell: not computed";
 
 static int usable(const oc_table *t, size_t cell) { return t->status[cell] == CELL_PUBLISHED; }
-
-static size_t cell_at(const oc_table *t, const size_t *k)
-{
-    size_t d, at = 0;
-    for (d = 0; d < t->ndims; d++)
-        at = at * t->dims[d].n + k[d];
-    return at;
-}
-
-static void codes_of(const oc_table *t, size_t cell, size_t *k)
-{
-    size_t d;
-    for (d = t->ndims; d-- > 0;) {
-        k[d] = cell % t->dims[d].n;
-        cell /= t->dims[d].n;
-    }
-}
 
 static int dim_of(const oc_table *t, const char *id)
 {
@@ -436,12 +399,12 @@ oc_status an_write(const oc_table *t, const an_spec *sp, oc_buf *out, size_t *ro
     out_ctx o;
     pop P;
     int have_pop = 0, td = -1, sd = -1, ad = -1;
-    size_t cell, d, k[AN_MAX_DIMS], m;
+    size_t cell, d, k[CUBE_MAX_DIMS], m;
     double per = sp->per > 0 ? sp->per : 100000, level = sp->level > 0 && sp->level < 1 ? sp->level : 0.95;
     oc_status st = OC_OK;
     gsl_set_error_handler_off();   /* GSL reports by return value, never aborts */
     *rows = 0;
-    if (t->ndims > AN_MAX_DIMS)
+    if (t->ndims > CUBE_MAX_DIMS)
         return oc_error_set(err, OC_ECONFIG, "table %s: too many dimensions for the analysis", t->id);
     if (sp->time_dim && (st = need_dim(t, sp->time_dim, "change and trend", &td, err)) != OC_OK)
         return st;
@@ -450,12 +413,12 @@ oc_status an_write(const oc_table *t, const an_spec *sp, oc_buf *out, size_t *ro
     if (sp->age_dim && (st = need_dim(t, sp->age_dim, "the share of minors", &ad, err)) != OC_OK)
         return st;
     for (m = 0; ad >= 0 && m < sp->nminor; m++)
-        if (code_pos(&t->dims[ad], sp->minor[m], strlen(sp->minor[m])) < 0 ||
-            !known_age(&t->dims[ad], (size_t)code_pos(&t->dims[ad], sp->minor[m], strlen(sp->minor[m]))))
+        if (table_code_index(&t->dims[ad], sp->minor[m], strlen(sp->minor[m])) < 0 ||
+            !known_age(&t->dims[ad], (size_t)table_code_index(&t->dims[ad], sp->minor[m], strlen(sp->minor[m]))))
             return oc_error_set(err, OC_ECONFIG, "table %s: minors: '%s' is not an age group of dimension %s", t->id,
                                 sp->minor[m], sp->age_dim);
-    if (sd >= 0 && (code_pos(&t->dims[sd], sp->male, strlen(sp->male)) < 0 ||
-                    code_pos(&t->dims[sd], sp->female, strlen(sp->female)) < 0))
+    if (sd >= 0 && (table_code_index(&t->dims[sd], sp->male, strlen(sp->male)) < 0 ||
+                    table_code_index(&t->dims[sd], sp->female, strlen(sp->female)) < 0))
         return oc_error_set(err, OC_ECONFIG, "table %s: sex_ratio: dimension %s has no code '%s' or '%s'", t->id,
                             sp->sex_dim, sp->male, sp->female);
     memset(&P, 0, sizeof P);
@@ -473,14 +436,14 @@ oc_status an_write(const oc_table *t, const an_spec *sp, oc_buf *out, size_t *ro
     put(&o, "MEASURE");
     for (d = 0; d < t->ndims; d++) {
         put(&o, ",");
-        put_field(&o, t->dims[d].id);
+        put_csv(&o, t->dims[d].id);
     }
     put(&o, ",BASE,VALUE,LOWER,UPPER,P_VALUE,OBS_STATUS,COMMENT\n");
 
     /* rates */
     for (cell = 0; have_pop && cell < t->ncells; cell++) {
         double x = (double)t->value[cell], pp, lo, hi;
-        codes_of(t, cell, k);
+        table_cell_pos(t, cell, k);
         if (!usable(t, cell)) {
             emit(&o, "RATE", k, -1, NULL, 0, 0, 0, 0, NAN, 'Q', suppressed_note);
             continue;
@@ -509,18 +472,18 @@ oc_status an_write(const oc_table *t, const an_spec *sp, oc_buf *out, size_t *ro
             if (!is_total(T, j))
                 per_codes[np++] = j;
         for (cell = 0; cell < t->ncells; cell++) {
-            codes_of(t, cell, k);
+            table_cell_pos(t, cell, k);
             if (k[td] != per_codes[0] || np == 0)
                 continue;   /* one series per combination of the other codes */
             if (sp->change)
                 for (j = 1; j < np; j++) {
-                    size_t ka[AN_MAX_DIMS], a, b;
+                    size_t ka[CUBE_MAX_DIMS], a, b;
                     double r, lo, hi, pa = 1, pb = 1;
                     memcpy(ka, k, sizeof ka);
                     ka[td] = per_codes[j];
-                    a = cell_at(t, ka);
+                    a = table_cell_at(t, ka);
                     ka[td] = per_codes[j - 1];
-                    b = cell_at(t, ka);
+                    b = table_cell_at(t, ka);
                     ka[td] = per_codes[j];
                     if (!usable(t, a) || !usable(t, b)) {
                         emit(&o, "CHANGE_PCT", ka, -1, T->codes[per_codes[j - 1]], 0, 0, 0, 0, NAN, 'Q',
@@ -528,7 +491,7 @@ oc_status an_write(const oc_table *t, const an_spec *sp, oc_buf *out, size_t *ro
                         continue;
                     }
                     if (have_pop) {
-                        size_t kb[AN_MAX_DIMS];
+                        size_t kb[CUBE_MAX_DIMS];
                         memcpy(kb, ka, sizeof kb);
                         kb[td] = per_codes[j - 1];
                         pa = pop_of(&P, ka);
@@ -547,11 +510,11 @@ oc_status an_write(const oc_table *t, const an_spec *sp, oc_buf *out, size_t *ro
                 int ok = 1, missing = 0;
                 double b, se, z;
                 for (j = 0; j < np; j++) {
-                    size_t kk[AN_MAX_DIMS], c;
+                    size_t kk[CUBE_MAX_DIMS], c;
                     char *end;
                     memcpy(kk, k, sizeof kk);
                     kk[td] = per_codes[j];
-                    c = cell_at(t, kk);
+                    c = table_cell_at(t, kk);
                     ok &= usable(t, c);
                     xs[j] = (double)t->value[c];
                     ts[j] = strtod(T->codes[per_codes[j]], &end);
@@ -584,17 +547,17 @@ oc_status an_write(const oc_table *t, const an_spec *sp, oc_buf *out, size_t *ro
 
     /* males per 100 females */
     if (sd >= 0) {
-        int km = code_pos(&t->dims[sd], sp->male, strlen(sp->male)),
-            kf = code_pos(&t->dims[sd], sp->female, strlen(sp->female));
+        int km = table_code_index(&t->dims[sd], sp->male, strlen(sp->male)),
+            kf = table_code_index(&t->dims[sd], sp->female, strlen(sp->female));
         for (cell = 0; km >= 0 && kf >= 0 && cell < t->ncells; cell++) {
             size_t a, b;
             double r, lo, hi;
-            codes_of(t, cell, k);
+            table_cell_pos(t, cell, k);
             if (k[sd] != (size_t)km)
                 continue;
             a = cell;
             k[sd] = (size_t)kf;
-            b = cell_at(t, k);
+            b = table_cell_at(t, k);
             if (!usable(t, a) || !usable(t, b))
                 emit(&o, "SEX_RATIO", k, sd, NULL, 0, 0, 0, 0, NAN, 'Q', suppressed_note);
             else if (t->value[b] == 0)
@@ -618,7 +581,7 @@ oc_status an_write(const oc_table *t, const an_spec *sp, oc_buf *out, size_t *ro
         for (cell = 0; m0 < A->n && cell < t->ncells; cell++) {
             double minors = 0, known = 0, lo, hi;
             int ok = 1;
-            codes_of(t, cell, k);
+            table_cell_pos(t, cell, k);
             if (k[ad] != m0)
                 continue;   /* once per combination of the other codes */
             for (m = 0; m < A->n; m++) {
@@ -627,7 +590,7 @@ oc_status an_write(const oc_table *t, const an_spec *sp, oc_buf *out, size_t *ro
                 if (!known_age(A, m))
                     continue;
                 k[ad] = m;
-                c = cell_at(t, k);
+                c = table_cell_at(t, k);
                 ok &= usable(t, c);
                 for (j = 0; j < sp->nminor; j++)
                     is_minor |= !strcmp(A->codes[m], sp->minor[j]);

@@ -687,6 +687,23 @@ void table_cell_pos(const oc_table *t, size_t cell, size_t *pos)
     }
 }
 
+size_t table_cell_at(const oc_table *t, const size_t *pos)
+{
+    size_t d, at = 0;
+    for (d = 0; d < t->ndims; d++)
+        at = at * t->dims[d].n + pos[d];
+    return at;
+}
+
+int table_code_index(const tab_dim *d, const char *code, size_t len)
+{
+    size_t k;
+    for (k = 0; k < d->n; k++)
+        if (strlen(d->codes[k]) == len && memcmp(d->codes[k], code, len) == 0)
+            return (int)k;
+    return -1;
+}
+
 oc_status table_cell_name(const oc_table *t, size_t cell, const char *sep, oc_buf *b)
 {
     size_t d, rest = cell, div = 1;

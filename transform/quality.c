@@ -6,45 +6,15 @@
 #include <stdio.h>
 #include <string.h>
 
-#define DQ_MAX_DIMS 16
+#include "cube.h"   /* CUBE_MAX_DIMS: a table has at most that many dimensions */
 
-static int find_code(const tab_dim *d, const char *code)
-{
-    size_t k;
-    for (k = 0; k < d->n; k++)
-        if (!strcmp(d->codes[k], code))
-            return (int)k;
-    return -1;
-}
-
-static size_t cell_at(const oc_table *t, const size_t *k)
-{
-    size_t d, at = 0;
-    for (d = 0; d < t->ndims; d++)
-        at = at * t->dims[d].n + k[d];
-    return at;
-}
-
-/* A CSV field: quoted when it holds a comma, a quote or a line break. */
-static oc_status field(oc_buf *b, const char *s)
-{
-    const char *q;
-    if (!strpbrk(s, ",\"\r\n"))
-        return oc_buf_append(b, s, strlen(s));
-    if (oc_buf_append(b, "\"", 1) != OC_OK)
-        return OC_ENOMEM;
-    for (q = s; *q; q++)
-        if (oc_buf_append(b, q, 1) != OC_OK || (*q == '"' && oc_buf_append(b, "\"", 1) != OC_OK))
-            return OC_ENOMEM;
-    return oc_buf_append(b, "\"", 1);
-}
 
 static oc_status row(oc_buf *b, const char *ds, const char *group, const char *records, const char *measure,
                      const char *pct, const char *flag, char status)
 {
     char st[4] = {',', status, '\n', 0};
-    if (field(b, ds) != OC_OK || oc_buf_append(b, ",", 1) != OC_OK || field(b, group) != OC_OK ||
-        oc_buf_printf(b, ",%s,", records) != OC_OK || field(b, measure) != OC_OK ||
+    if (oc_csv_str(b, ds) != OC_OK || oc_buf_append(b, ",", 1) != OC_OK || oc_csv_str(b, group) != OC_OK ||
+        oc_buf_printf(b, ",%s,", records) != OC_OK || oc_csv_str(b, measure) != OC_OK ||
         oc_buf_printf(b, ",%s,%s", pct, flag) != OC_OK || oc_buf_append(b, st, 3) != OC_OK)
         return OC_ENOMEM;
     return OC_OK;
@@ -52,17 +22,17 @@ static oc_status row(oc_buf *b, const char *ds, const char *group, const char *r
 
 oc_status dq_write(const oc_table *t, const dq_spec *sp, oc_buf *out, size_t *rows)
 {
-    size_t k[DQ_MAX_DIMS], d, ngroups = 1, g, f;
-    int tot[DQ_MAX_DIMS], unk[DQ_MAX_DIMS], r;
+    size_t k[CUBE_MAX_DIMS], d, ngroups = 1, g, f;
+    int tot[CUBE_MAX_DIMS], unk[CUBE_MAX_DIMS], r;
     uint64_t minr = sp->min_records < DQ_MIN_RECORDS ? DQ_MIN_RECORDS : sp->min_records;
     *rows = 0;
-    if (t->ndims > DQ_MAX_DIMS || sp->ngroup > t->ndims)
+    if (t->ndims > CUBE_MAX_DIMS || sp->ngroup > t->ndims)
         return OC_ENOMEM;   /* ruled out by the caller */
     if (out->len == 0 && oc_buf_printf(out, "DATASET,GROUP,RECORDS,MEASURE,PCT,FLAG,OBS_STATUS\n") != OC_OK)
         return OC_ENOMEM;
     for (d = 0; d < t->ndims; d++) {
-        tot[d] = find_code(&t->dims[d], "_T");
-        unk[d] = find_code(&t->dims[d], "_U");
+        tot[d] = table_code_index(&t->dims[d], "_T", 2);
+        unk[d] = table_code_index(&t->dims[d], "_U", 2);
         if (tot[d] < 0)
             return OC_ENOMEM;   /* the caller builds the table with totals */
     }
@@ -86,8 +56,8 @@ oc_status dq_write(const oc_table *t, const dq_spec *sp, oc_buf *out, size_t *ro
             snprintf(group, sizeof group, "_T");
         for (d = sp->ngroup; d < t->ndims; d++)
             k[d] = (size_t)tot[d];
-        records = t->value[cell_at(t, k)];
-        inexact = t->status[cell_at(t, k)] == CELL_SOURCE;
+        records = t->value[table_cell_at(t, k)];
+        inexact = t->status[table_cell_at(t, k)] == CELL_SOURCE;
         snprintf(recs, sizeof recs, "%llu", (unsigned long long)((records + 5) / 10 * 10));
         for (f = sp->ngroup; f < t->ndims; f++) {
             char measure[160], pct[32];
@@ -96,7 +66,7 @@ oc_status dq_write(const oc_table *t, const dq_spec *sp, oc_buf *out, size_t *ro
             snprintf(measure, sizeof measure, "UNKNOWN:%s", t->dims[f].id);
             if (unk[f] >= 0) {
                 k[f] = (size_t)unk[f];
-                inexact |= t->status[cell_at(t, k)] == CELL_SOURCE;
+                inexact |= t->status[table_cell_at(t, k)] == CELL_SOURCE;
                 k[f] = (size_t)tot[f];
             }
             if (records < minr || inexact) {
@@ -107,7 +77,7 @@ oc_status dq_write(const oc_table *t, const dq_spec *sp, oc_buf *out, size_t *ro
             }
             if (unk[f] >= 0) {
                 k[f] = (size_t)unk[f];
-                u = t->value[cell_at(t, k)];
+                u = t->value[table_cell_at(t, k)];
                 k[f] = (size_t)tot[f];
             }
             share = 100.0 * (double)u / (double)records;

@@ -89,6 +89,13 @@ const char *table_code_label(const tab_dim *d, size_t k);
  * dims[d].codes; pos has ndims entries). */
 void table_cell_pos(const oc_table *t, size_t cell, size_t *pos);
 
+/* The cell at positions pos[] (one per dimension): the inverse of
+ * table_cell_pos. */
+size_t table_cell_at(const oc_table *t, const size_t *pos);
+
+/* Position of code (code, len) in d, or -1. */
+int table_code_index(const tab_dim *d, const char *code, size_t len);
+
 /* Appends "DIM=CODE<sep>DIM=CODE..." naming cell `cell` to b. */
 OC_NODISCARD oc_status table_cell_name(const oc_table *t, size_t cell, const char *sep, oc_buf *b);
 
