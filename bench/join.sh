@@ -160,6 +160,7 @@ run_once() {
 }
 
 median() { printf '%s\n' $1 | sort -g | awk '{a[NR]=$1} END{print (NR%2)? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
+fastest() { printf '%s\n' $1 | sort -g | head -n1; }
 
 LOAD_START=$(cut -d' ' -f1 /proc/loadavg 2>/dev/null || echo '?')
 awk -v l="$LOAD_START" 'BEGIN{exit !(l > 0.5)}' 2>/dev/null &&
@@ -237,5 +238,6 @@ cat <<EOF
 | check | value | bar | met |
 |---|---|---|---|
 | time join / flat | ${RATIO} (${MED[join]} s / ${MED[flat]} s wall; CPU ${CPU_RATIO}) | ≤ 1.5 | $TIME_OK |
+| (fastest runs, for a noisy machine) | $(awk -v j="$(fastest "${TIMES[join]}")" -v f="$(fastest "${TIMES[flat]}")" 'BEGIN{printf "%.2f (%s s / %s s)", j / f, j, f}') | (median decides) | |
 | peak RSS join | $(mib "${RSS[join]}") MiB | ≤ lookup file $(mib $((PEOPLE_BYTES / 1024))) MiB + flat run $(mib "${RSS[flat]}") MiB + 32 MiB = $(mib "$BUDGET_KIB") MiB | $MEM_OK |
 EOF
