@@ -118,22 +118,43 @@ oc_status oc_buf_printf(oc_buf *b, const char *fmt, ...)
     }
 }
 
+/* The hash state after the whole 8-byte words of (*s, *n), which are
+ * left at the rest. */
+static uint64_t hash_words(const unsigned char **s, size_t *n)
+{
+    uint64_t h = 0x9E3779B97F4A7C15ULL * ((uint64_t)*n + 1), v;
+    while (*n >= 8) {
+        memcpy(&v, *s, 8);
+        h = oc_hash_u64(h ^ v);
+        *s += 8;
+        *n -= 8;
+    }
+    return h;
+}
+
 uint64_t oc_hash_bytes(const void *p, size_t n)
 {
     const unsigned char *s = p;
-    uint64_t h = 0x9E3779B97F4A7C15ULL * ((uint64_t)n + 1);
-    uint64_t v = 0;
+    uint64_t h = hash_words(&s, &n), v = 0;
     size_t i;
-    while (n >= 8) {
-        memcpy(&v, s, 8);
-        h = oc_hash_u64(h ^ v);
-        s += 8;
-        n -= 8;
-    }
-    v = 0;
     for (i = 0; i < n; i++)            /* short tails: cheaper than memcpy(n) */
         v |= (uint64_t)s[i] << (8 * i);
     return oc_hash_u64(h ^ v);
+}
+
+uint64_t oc_hash_padded(const void *p, size_t n)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    return oc_hash_bytes(p, n);   /* the tail's value is little-endian */
+#else
+    const unsigned char *s = p;
+    uint64_t h = hash_words(&s, &n), v;
+    if (n == 0)
+        return oc_hash_u64(h);
+    memcpy(&v, s, 8);
+    v &= ((uint64_t)1 << (8 * n)) - 1;   /* the first n bytes, as oc_hash_bytes reads them */
+    return oc_hash_u64(h ^ v);
+#endif
 }
 
 /* ---- string map: open addressing; each slot keeps the hash, the length

@@ -11,6 +11,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "oc_error.h"
 
@@ -41,8 +42,41 @@ OC_NODISCARD oc_status oc_buf_append(oc_buf *b, const void *p, size_t n);
 OC_NODISCARD oc_status oc_buf_printf(oc_buf *b, const char *fmt, ...) OC_PRINTF(2, 3);
 static inline void oc_buf_reset(oc_buf *b) { b->len = 0; if (b->data) b->data[0] = '\0'; }
 
+/* Are a[0..len) and b[0..len) equal?  Both must have 8 readable bytes
+ * past len (OC_ROW_PAD after a field); up to 16 bytes are compared a word
+ * at a time, whatever those bytes hold, and no load goes further than 16
+ * bytes from a or b. */
+static inline int oc_eq_padded(const char *a, const char *b, size_t len)
+{
+    uint64_t x, y, mask;
+    if (len > 16)
+        return memcmp(a, b, len) == 0;
+    if (len > 8) {
+        memcpy(&x, a, 8);
+        memcpy(&y, b, 8);
+        if (x != y)
+            return 0;
+        a += 8;
+        b += 8;
+        len -= 8;
+    }
+    if (len == 0)
+        return 1;
+    memcpy(&x, a, 8);
+    memcpy(&y, b, 8);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    mask = UINT64_MAX << (8 * (8 - len));   /* the first len bytes */
+#else
+    mask = len == 8 ? UINT64_MAX : (((uint64_t)1 << (8 * len)) - 1);
+#endif
+    return ((x ^ y) & mask) == 0;
+}
+
 /* Fast non-cryptographic hash of a byte string (deterministic). */
 uint64_t oc_hash_bytes(const void *p, size_t n);
+/* The same value for p[0..n) when 8 bytes past n are readable (OC_ROW_PAD
+ * after a field), without a byte loop for the last bytes. */
+uint64_t oc_hash_padded(const void *p, size_t n);
 static inline uint64_t oc_hash_u64(uint64_t x)
 {
     x ^= x >> 33; x *= 0xff51afd7ed558ccdULL;

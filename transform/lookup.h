@@ -40,7 +40,8 @@ void lk_free(lk_table *t);   /* accepts NULL */
 
 /* The rows whose key is (k, len): returns how many, the handle of the
  * first in *first; the others are first+1 .. first+n-1.  A handle is
- * never UINT32_MAX. */
+ * never UINT32_MAX.  OC_ROW_PAD bytes after k[len) must be readable, as
+ * they are after every field (keys are read a word at a time). */
 size_t lk_find(const lk_table *t, const char *k, size_t len, uint32_t *first);
 /* Column c (index into the cols given to lk_load) of the row with handle r. */
 oc_field lk_field(const lk_table *t, uint32_t r, size_t c);
@@ -49,6 +50,7 @@ oc_field lk_field(const lk_table *t, uint32_t r, size_t c);
  * prefetch steps that let the cache misses of several keys overlap (slot
  * first; once it has arrived, the row). */
 uint64_t lk_hash(const char *k, size_t len);
+uint64_t lk_hash_padded(const char *k, size_t len);   /* the same; OC_ROW_PAD bytes after k[len) readable */
 size_t   lk_find_hashed(const lk_table *t, const char *k, size_t len, uint64_t h, uint32_t *first);
 void     lk_prefetch_slot(const lk_table *t, uint64_t h);
 void     lk_prefetch_row(const lk_table *t, uint64_t h);

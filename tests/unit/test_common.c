@@ -45,6 +45,40 @@ Test(common, strmap_keeps_insertion_order_and_finds_every_key)
     oc_strmap_free(NULL);
 }
 
+/* oc_eq_padded at every length up to 20: equal whatever the bytes after
+ * len hold; unequal when any one byte within len differs. */
+Test(common, padded_compare_sees_every_byte_and_no_padding)
+{
+    char a[48], b[48];
+    size_t len, i;
+    for (len = 0; len <= 20; len++) {
+        memset(a, 'x', sizeof a);
+        memset(b, 'y', sizeof b);   /* padding unlike a's */
+        for (i = 0; i < len; i++)
+            a[i] = b[i] = (char)('a' + i);
+        cr_assert(oc_eq_padded(a, b, len), "length %zu", len);
+        for (i = 0; i < len; i++) {
+            b[i] = 'Z';
+            cr_assert(!oc_eq_padded(a, b, len), "length %zu, byte %zu differs", len, i);
+            b[i] = a[i];
+        }
+    }
+}
+
+/* oc_hash_padded gives oc_hash_bytes's value at every length, whatever
+ * the bytes after the string hold. */
+Test(common, padded_hash_is_the_same_hash)
+{
+    char a[64];
+    size_t len, i;
+    for (len = 0; len <= 40; len++)
+        for (i = 0; i < 3; i++) {
+            memset(a, i == 0 ? 0 : i == 1 ? 'x' : 0xff, sizeof a);
+            memcpy(a, "0123456789abcdefghijklmnopqrstuvwxyzABCD", len);
+            cr_assert_eq(oc_hash_padded(a, len), oc_hash_bytes(a, len), "length %zu, padding %zu", len, i);
+        }
+}
+
 Test(common, strict_integers)
 {
     int64_t v;

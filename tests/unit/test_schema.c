@@ -228,6 +228,9 @@ Test(schema, prefetch_hashes_the_key_field)
     static const char *const lines[] = {
         "k1,x,y",  "a,1234567890123,z",          "a,,z",         "0123456789abcdefghij,key-longer-than-8,",
         "a,b",     "a,b,key,d,e,f,g,h,i,j,k,l", "a",            ",,,",
+        /* keys before, across and after a sixteen-byte boundary */
+        "0123456789abcde,key,z", "0123456789abcdef,key,z", "0123456789abcdefghijklmnopqrstuvwxyz0123,k,z",
+        "a,0123456789abcdefghijklmnopqrstuvwxyz", "a,0123456789abcd", "a,0123456789abc,", ",,,,,,,,,,,,,,,,,,,",
     };
     schema *s;
     oc_error err;
