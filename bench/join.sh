@@ -239,5 +239,6 @@ cat <<EOF
 |---|---|---|---|
 | time join / flat | ${RATIO} (${MED[join]} s / ${MED[flat]} s wall; CPU ${CPU_RATIO}) | ≤ 1.5 | $TIME_OK |
 | (fastest runs, for a noisy machine) | $(awk -v j="$(fastest "${TIMES[join]}")" -v f="$(fastest "${TIMES[flat]}")" 'BEGIN{printf "%.2f (%s s / %s s)", j / f, j, f}') | (median decides) | |
+| (median of each pair's ratio: run i of join / run i of flat, run one after the other) | $(median "$(paste <(printf '%s\n' ${TIMES[join]}) <(printf '%s\n' ${TIMES[flat]}) | awk '{printf "%.3f\n", $1 / $2}')") | (median decides) | |
 | peak RSS join | $(mib "${RSS[join]}") MiB | ≤ lookup file $(mib $((PEOPLE_BYTES / 1024))) MiB + flat run $(mib "${RSS[flat]}") MiB + 32 MiB = $(mib "$BUDGET_KIB") MiB | $MEM_OK |
 EOF
