@@ -134,11 +134,12 @@ static oc_status counter_start(counter *q, cube **cubes, size_t ncubes, size_t n
     return OC_OK;
 }
 
-/* Counts what is left, stops the thread and frees the blocks; the first
- * counting failure, if any, goes to err (unless st already failed). */
-static oc_status counter_finish(counter *q, oc_status st, oc_error *err)
+/* Counts what is left, stops the thread and frees the blocks.  Returns
+ * the first counting failure, if any, with its error in err. */
+static oc_status counter_finish(counter *q, oc_error *err)
 {
     size_t i;
+    oc_status st = OC_OK;
     if (q->started) {
         pthread_mutex_lock(&q->mu);
         if (q->blk[q->fill].n)
@@ -149,7 +150,7 @@ static oc_status counter_finish(counter *q, oc_status st, oc_error *err)
         pthread_join(q->th, NULL);
         pthread_cond_destroy(&q->cv);
         pthread_mutex_destroy(&q->mu);
-        if (st == OC_OK && q->st != OC_OK) {
+        if (q->st != OC_OK) {
             *err = q->err;
             st = q->st;
         }
@@ -487,7 +488,7 @@ oc_status pass_run(schema *s, cube **cubes, size_t ncubes, pass_input *inputs, s
     }
     if (ncubes >= 2 && !(getenv("OCSTAT_COUNT_THREAD") && atoi(getenv("OCSTAT_COUNT_THREAD")) == 0)) {
         if (counter_start(&cnt, cubes, ncubes, s->ndims, err) != OC_OK) {
-            (void)counter_finish(&cnt, OC_OK, err);
+            (void)counter_finish(&cnt, err);   /* the thread never started: err stays */
             oc_strmap_free(c.tot_keys);
             oc_free(c.ring);
             return err->code;
@@ -538,7 +539,7 @@ oc_status pass_run(schema *s, cube **cubes, size_t ncubes, pass_input *inputs, s
     if (c.cnt) {
         oc_error e2;
         oc_error_clear(&e2);
-        if (counter_finish(&cnt, OC_OK, &e2) != OC_OK && (st == OC_OK || cnt.st != OC_OK)) {
+        if (counter_finish(&cnt, &e2) != OC_OK) {
             *err = e2;   /* a counting failure explains a stop it caused */
             st = e2.code;
         }

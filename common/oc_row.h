@@ -30,8 +30,9 @@ typedef struct oc_row {
     size_t          raw_len;
     /* For prefetching only (results must never depend on it): the physical
      * line CSVR_PEEK lines below the record's last line, if the reader
-     * holds it already (peek NULL otherwise), without its line end, and
-     * the input offset just after that line end.  end_off is the input
+     * holds it already (peek NULL otherwise), without its line end, with
+     * OC_ROW_PAD readable bytes after it, and the input offset just after
+     * that line end.  end_off is the input
      * offset just after the record's own line end when the record is one
      * line without quotes (split at the delimiter alone), else 0. */
     const char     *peek;

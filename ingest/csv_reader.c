@@ -31,6 +31,7 @@
 #endif
 
 #define PAD 64                 /* readable slack after the data for SIMD loads */
+_Static_assert(PAD >= OC_ROW_PAD, "a peeked line has OC_ROW_PAD readable bytes after it");
 #define READ_CHUNK (128u << 10)
 
 struct csvr {
@@ -42,7 +43,8 @@ struct csvr {
     char        *buf;          /* owned; input not yet consumed; cap + PAD bytes */
     size_t       len, cap;
     const char  *peek;         /* while process() runs: the line CSVR_PEEK lines after the
-                                * current one (without its line end), or NULL */
+                                * current one (without its line end), or NULL; in buf, so
+                                * PAD >= OC_ROW_PAD readable bytes follow it */
     size_t       peek_len;
     uint64_t     peek_end;     /* input offset after its line end */
     int          bom_checked;

@@ -1917,7 +1917,7 @@ void schema_prefetch(const schema *s, const char *line, size_t len, uint64_t *h,
             h[i] = 0;   /* too few fields: the record will be rejected */
             continue;
         }
-        h[i] = end + OC_ROW_PAD <= len ? lk_hash_padded(line + start, end - start) : lk_hash(line + start, end - start);
+        h[i] = lk_hash_padded(line + start, end - start);   /* a peeked line is padded (oc_row.h) */
         lk_prefetch_slot(L->tab, h[i]);
     }
 }

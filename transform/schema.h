@@ -198,7 +198,8 @@ OC_NODISCARD oc_status schema_recode(schema *s, const oc_row *row, const uint32_
 
 /* Optional, a hint that never changes results: starts the memory loads a
  * record still to come will need from the lookups on input columns, given
- * its raw line (split at the delimiter only, so a quoted line may give
+ * its raw line (with OC_ROW_PAD readable bytes after it, as oc_row.peek
+ * has; split at the delimiter only, so a quoted line may give
  * wrong keys, which only wastes the loads).  Stage 0, some records ahead:
  * hashes its keys into h (nlookups entries) and loads their index slots;
  * stage 1, a few records later, with the same h: loads their rows. */
