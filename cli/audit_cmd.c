@@ -400,15 +400,6 @@ typedef struct hier {
     int32_t    *parent;   /* borrowed: new parents, -2 = not given yet */
 } hier;
 
-static int hier_code(const tab_dim *dim, const char *s, size_t len)
-{
-    size_t i;
-    for (i = 0; i < dim->n; i++)
-        if (strlen(dim->codes[i]) == len && memcmp(dim->codes[i], s, len) == 0)
-            return (int)i;
-    return -1;
-}
-
 static oc_status hier_fail(const hier *h, const oc_row *row, const char *column, oc_error *err, const char *fmt,
                            ...) OC_PRINTF(5, 6);
 static oc_status hier_fail(const hier *h, const oc_row *row, const char *column, oc_error *err, const char *fmt, ...)
@@ -447,7 +438,7 @@ static oc_status hier_row(void *ctx, const oc_row *row, oc_error *err)
         return hier_fail(h, row, NULL, err, "expected %zu fields, got %zu", h->ncols, row->nfields);
     fc = &row->fields[h->ccol];
     fp = &row->fields[h->pcol];
-    c = hier_code(h->dim, fc->ptr, fc->len);
+    c = table_code_index(h->dim, fc->ptr, fc->len);
     if (c < 0)
         return hier_fail(h, row, "code", err, "'%.*s' is not a code of %s in %s", (int)fc->len, fc->ptr,
                          h->dim->id, h->table_path);
@@ -458,12 +449,12 @@ static oc_status hier_row(void *ctx, const oc_row *row, oc_error *err)
             return hier_fail(h, row, "parent", err, "the total _T has no parent");
         h->parent[c] = -1;
     } else if (fp->len == 0 || field_is(fp, "_T")) {
-        p = hier_code(h->dim, "_T", 2);
+        p = table_code_index(h->dim, "_T", 2);
         if (p < 0 && fp->len != 0)
             return hier_fail(h, row, "parent", err, "%s has no total _T in %s", h->dim->id, h->table_path);
         h->parent[c] = p;
     } else {
-        p = hier_code(h->dim, fp->ptr, fp->len);
+        p = table_code_index(h->dim, fp->ptr, fp->len);
         if (p < 0)
             return hier_fail(h, row, "parent", err, "'%.*s' is not a code of %s in %s", (int)fp->len, fp->ptr,
                              h->dim->id, h->table_path);

@@ -100,10 +100,8 @@ int an_trend(const double *x, const double *tt, const double *off, size_t n, dou
     for (i = 0; i < n; i++) {
         gsl_matrix_set(X, i, 0, 1.0);
         gsl_matrix_set(X, i, 1, tt[i] - tbar);
-        /* start from the data: eta = log(x + 1/2) - offset */
-        gsl_vector_set(c, 0, 0);
     }
-    for (it = 0; it < 100; it++) {
+    for (it = 0; it < 100; it++) {   /* iteration 0 starts from the data: eta = log(x + 1/2) - offset */
         for (i = 0; i < n; i++) {
             double o = off ? off[i] : 0;
             double eta = it ? gsl_vector_get(c, 0) + gsl_vector_get(c, 1) * (tt[i] - tbar) : log(x[i] + 0.5) - o;
@@ -235,16 +233,14 @@ static oc_status pop_row(void *vc, const oc_row *row, oc_error *err)
 
 static oc_status pop_load(pop *p, const oc_table *t, const char *path, oc_error *err)
 {
-    csvr_options opt;
     oc_source *src = NULL;
     csvr *r = NULL;
     oc_status st;
     memset(p, 0, sizeof *p);
     p->t = t;
     p->path = path;
-    csvr_options_default(&opt);
     st = src_open(path, 0, &src, err);
-    if (st == OC_OK && !(r = csvr_new(&opt, path, pop_row, p)))
+    if (st == OC_OK && !(r = csvr_new(NULL, path, pop_row, p)))
         st = oc_error_set(err, OC_ENOMEM, "out of memory");
     if (st == OC_OK)
         st = csvr_read_source(r, src, err);
@@ -259,6 +255,8 @@ static oc_status pop_load(pop *p, const oc_table *t, const char *path, oc_error 
     return st;
 }
 
+static int is_total(const tab_dim *d, size_t k) { return !strcmp(d->codes[k], "_T"); }
+
 /* Population of the table cell whose codes are k[]: as given, or for a
  * total (_T) the sum over the codes directly below it; NAN if missing. */
 static double pop_of(const pop *p, const size_t *k)
@@ -270,7 +268,7 @@ static double pop_of(const pop *p, const size_t *k)
         return p->v[at];
     for (i = 0; i < p->nd; i++) {
         const tab_dim *d = &p->t->dims[p->dim[i]];
-        if (!strcmp(d->codes[k[p->dim[i]]], "_T")) {   /* sum the children in this dimension */
+        if (is_total(d, k[p->dim[i]])) {   /* sum the children in this dimension */
             size_t kk[CUBE_MAX_DIMS], c, top = k[p->dim[i]];
             double s = 0;
             int any = 0;
@@ -297,7 +295,6 @@ typedef struct out_ctx {
     const oc_table *t;
     oc_buf *b;
     size_t rows;
-    double level;
     int st;   /* OC_OK or OC_ENOMEM */
 } out_ctx;
 
@@ -364,8 +361,6 @@ static int dim_of(const oc_table *t, const char *id)
     return -1;
 }
 
-static int is_total(const tab_dim *d, size_t k) { return !strcmp(d->codes[k], "_T"); }
-
 /* A known age: a code directly below the total (every code when the table
  * has no totals), unknown (_U) excepted. */
 static int known_age(const tab_dim *A, size_t m)
@@ -398,7 +393,7 @@ oc_status an_write(const oc_table *t, const an_spec *sp, oc_buf *out, size_t *ro
 {
     out_ctx o;
     pop P;
-    int have_pop = 0, td = -1, sd = -1, ad = -1;
+    int have_pop = 0, td = -1, sd = -1, ad = -1, km = -1, kf = -1;
     size_t cell, d, k[CUBE_MAX_DIMS], m;
     double per = sp->per > 0 ? sp->per : 100000, level = sp->level > 0 && sp->level < 1 ? sp->level : 0.95;
     oc_status st = OC_OK;
@@ -412,13 +407,14 @@ oc_status an_write(const oc_table *t, const an_spec *sp, oc_buf *out, size_t *ro
         return st;
     if (sp->age_dim && (st = need_dim(t, sp->age_dim, "the share of minors", &ad, err)) != OC_OK)
         return st;
-    for (m = 0; ad >= 0 && m < sp->nminor; m++)
-        if (table_code_index(&t->dims[ad], sp->minor[m], strlen(sp->minor[m])) < 0 ||
-            !known_age(&t->dims[ad], (size_t)table_code_index(&t->dims[ad], sp->minor[m], strlen(sp->minor[m]))))
+    for (m = 0; ad >= 0 && m < sp->nminor; m++) {
+        int i = table_code_index(&t->dims[ad], sp->minor[m], strlen(sp->minor[m]));
+        if (i < 0 || !known_age(&t->dims[ad], (size_t)i))
             return oc_error_set(err, OC_ECONFIG, "table %s: minors: '%s' is not an age group of dimension %s", t->id,
                                 sp->minor[m], sp->age_dim);
-    if (sd >= 0 && (table_code_index(&t->dims[sd], sp->male, strlen(sp->male)) < 0 ||
-                    table_code_index(&t->dims[sd], sp->female, strlen(sp->female)) < 0))
+    }
+    if (sd >= 0 && ((km = table_code_index(&t->dims[sd], sp->male, strlen(sp->male))) < 0 ||
+                    (kf = table_code_index(&t->dims[sd], sp->female, strlen(sp->female))) < 0))
         return oc_error_set(err, OC_ECONFIG, "table %s: sex_ratio: dimension %s has no code '%s' or '%s'", t->id,
                             sp->sex_dim, sp->male, sp->female);
     memset(&P, 0, sizeof P);
@@ -432,7 +428,6 @@ oc_status an_write(const oc_table *t, const an_spec *sp, oc_buf *out, size_t *ro
     memset(&o, 0, sizeof o);
     o.t = t;
     o.b = out;
-    o.level = level;
     put(&o, "MEASURE");
     for (d = 0; d < t->ndims; d++) {
         put(&o, ",");
@@ -471,31 +466,33 @@ oc_status an_write(const oc_table *t, const an_spec *sp, oc_buf *out, size_t *ro
         for (j = 0; j < T->n; j++)
             if (!is_total(T, j))
                 per_codes[np++] = j;
-        for (cell = 0; cell < t->ncells; cell++) {
+        for (j = 0; j < np; j++) {
+            char *end;
+            ts[j] = strtod(T->codes[per_codes[j]], &end);
+            if (*end)
+                ts[j] = (double)j;   /* not a year: periods one apart, in order */
+        }
+        for (cell = 0; np > 0 && cell < t->ncells; cell++) {
             table_cell_pos(t, cell, k);
-            if (k[td] != per_codes[0] || np == 0)
+            if (k[td] != per_codes[0])
                 continue;   /* one series per combination of the other codes */
             if (sp->change)
                 for (j = 1; j < np; j++) {
                     size_t ka[CUBE_MAX_DIMS], a, b;
                     double r, lo, hi, pa = 1, pb = 1;
                     memcpy(ka, k, sizeof ka);
+                    ka[td] = per_codes[j - 1];   /* the earlier period, then this one */
+                    b = table_cell_at(t, ka);
+                    if (have_pop)
+                        pb = pop_of(&P, ka);
                     ka[td] = per_codes[j];
                     a = table_cell_at(t, ka);
-                    ka[td] = per_codes[j - 1];
-                    b = table_cell_at(t, ka);
-                    ka[td] = per_codes[j];
+                    if (have_pop)
+                        pa = pop_of(&P, ka);
                     if (!usable(t, a) || !usable(t, b)) {
                         emit(&o, "CHANGE_PCT", ka, -1, T->codes[per_codes[j - 1]], 0, 0, 0, 0, NAN, 'Q',
                              suppressed_note);
                         continue;
-                    }
-                    if (have_pop) {
-                        size_t kb[CUBE_MAX_DIMS];
-                        memcpy(kb, ka, sizeof kb);
-                        kb[td] = per_codes[j - 1];
-                        pa = pop_of(&P, ka);
-                        pb = pop_of(&P, kb);
                     }
                     if (t->value[b] == 0 || isnan(pa) || isnan(pb) || pa <= 0 || pb <= 0) {
                         emit(&o, "CHANGE_PCT", ka, -1, T->codes[per_codes[j - 1]], 0, 0, 0, 0, NAN, 'M',
@@ -511,15 +508,11 @@ oc_status an_write(const oc_table *t, const an_spec *sp, oc_buf *out, size_t *ro
                 double b, se, z;
                 for (j = 0; j < np; j++) {
                     size_t kk[CUBE_MAX_DIMS], c;
-                    char *end;
                     memcpy(kk, k, sizeof kk);
                     kk[td] = per_codes[j];
                     c = table_cell_at(t, kk);
                     ok &= usable(t, c);
                     xs[j] = (double)t->value[c];
-                    ts[j] = strtod(T->codes[per_codes[j]], &end);
-                    if (*end)
-                        ts[j] = (double)j;   /* not a year: periods one apart, in order */
                     offs[j] = 0;
                     if (have_pop) {
                         double pp = pop_of(&P, kk);
@@ -547,9 +540,7 @@ oc_status an_write(const oc_table *t, const an_spec *sp, oc_buf *out, size_t *ro
 
     /* males per 100 females */
     if (sd >= 0) {
-        int km = table_code_index(&t->dims[sd], sp->male, strlen(sp->male)),
-            kf = table_code_index(&t->dims[sd], sp->female, strlen(sp->female));
-        for (cell = 0; km >= 0 && kf >= 0 && cell < t->ncells; cell++) {
+        for (cell = 0; cell < t->ncells; cell++) {
             size_t a, b;
             double r, lo, hi;
             table_cell_pos(t, cell, k);

@@ -94,14 +94,6 @@ static unsigned char **leaf_flags(const oc_table *t)
     return leaf;
 }
 
-static size_t cell_at(const oc_table *t, const size_t *pos)
-{
-    size_t d, c = 0;
-    for (d = 0; d < t->ndims; d++)
-        c = c * t->dims[d].n + pos[d];
-    return c;
-}
-
 /* Adds sign * (the interior cell at pos) to every cell containing it. */
 static int add_atom(const oc_table *t, const size_t *pos, int sign, chg *ch, size_t *nch)
 {
@@ -109,7 +101,7 @@ static int add_atom(const oc_table *t, const size_t *pos, int sign, chg *ch, siz
     for (d = 0; d < nd; d++)
         k[d] = pos[d];
     for (;;) {
-        size_t cell = cell_at(t, k), i;
+        size_t cell = table_cell_at(t, k), i;
         for (i = 0; i < *nch && ch[i].cell != cell; i++)
             ;
         if (i == *nch) {
@@ -194,7 +186,7 @@ static int box_repair(const oc_table *t, unsigned char *const *leaf, size_t cell
                             p[q][d2] = b;
                     }
                     for (q = 0; q < 4 && ok; q++)
-                        ok = t->value[cell_at(t, p[q])] != 0;
+                        ok = t->value[table_cell_at(t, p[q])] != 0;
                     for (q = 0; q < 4 && ok; q++)
                         ok = add_atom(t, p[q], (q == 0 || q == 3) ? 1 : -1, ch, &nch) == 0;
                     if (!ok || (cost = move_cost(t, ch, nch, avoid, lb1)) < 0)

@@ -22,7 +22,7 @@ static oc_status row(oc_buf *b, const char *ds, const char *group, const char *r
 
 oc_status dq_write(const oc_table *t, const dq_spec *sp, oc_buf *out, size_t *rows)
 {
-    size_t k[CUBE_MAX_DIMS], d, ngroups = 1, g, f;
+    size_t k[CUBE_MAX_DIMS], d, ngroups = 1, g, f, c;
     int tot[CUBE_MAX_DIMS], unk[CUBE_MAX_DIMS], r;
     uint64_t minr = sp->min_records < DQ_MIN_RECORDS ? DQ_MIN_RECORDS : sp->min_records;
     *rows = 0;
@@ -56,18 +56,21 @@ oc_status dq_write(const oc_table *t, const dq_spec *sp, oc_buf *out, size_t *ro
             snprintf(group, sizeof group, "_T");
         for (d = sp->ngroup; d < t->ndims; d++)
             k[d] = (size_t)tot[d];
-        records = t->value[table_cell_at(t, k)];
-        inexact = t->status[table_cell_at(t, k)] == CELL_SOURCE;
+        c = table_cell_at(t, k);
+        records = t->value[c];
+        inexact = t->status[c] == CELL_SOURCE;
         snprintf(recs, sizeof recs, "%llu", (unsigned long long)((records + 5) / 10 * 10));
         for (f = sp->ngroup; f < t->ndims; f++) {
             char measure[160], pct[32];
             uint64_t u = 0;
+            size_t uc = 0;
             double share;
             snprintf(measure, sizeof measure, "UNKNOWN:%s", t->dims[f].id);
-            if (unk[f] >= 0) {
+            if (unk[f] >= 0) {   /* the unknown cell of dimension f in this group */
                 k[f] = (size_t)unk[f];
-                inexact |= t->status[table_cell_at(t, k)] == CELL_SOURCE;
+                uc = table_cell_at(t, k);
                 k[f] = (size_t)tot[f];
+                inexact |= t->status[uc] == CELL_SOURCE;
             }
             if (records < minr || inexact) {
                 if (row(out, sp->dataset, group, "", measure, "", "", 'Q') != OC_OK)
@@ -75,11 +78,8 @@ oc_status dq_write(const oc_table *t, const dq_spec *sp, oc_buf *out, size_t *ro
                 (*rows)++;
                 continue;
             }
-            if (unk[f] >= 0) {
-                k[f] = (size_t)unk[f];
-                u = t->value[table_cell_at(t, k)];
-                k[f] = (size_t)tot[f];
-            }
+            if (unk[f] >= 0)
+                u = t->value[uc];
             share = 100.0 * (double)u / (double)records;
             snprintf(pct, sizeof pct, "%.0f", floor(share + 0.5));
             if (row(out, sp->dataset, group, recs, measure, pct, share > sp->max_unknown ? "HIGH_UNKNOWN" : "",
