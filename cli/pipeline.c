@@ -37,8 +37,6 @@ static const char run_help[] =
     "With output.keep: N in the pipeline, DIR holds versions (DIR/RELEASE-TIME) and\n"
     "the link DIR/latest is switched to the new one; the newest N are kept.\n"
     "A run holds the lock DIR.lock until it ends; a second run on DIR exits 4.\n"
-    "  --rejects FILE      write rejected rows to FILE (mode 0600) and go on\n"
-    "  --max-rejects N|P%  stop when more than N rows (or P% of rows) are rejected\n"
     "  --dry-run           check the configuration and inputs; list what would be\n"
     "                      written (no lock, nothing written)\n"
     "  --quiet             no summary on standard error\n"
@@ -415,6 +413,25 @@ static oc_status load_analysis(pipe_t *p, tbl *t, const oc_ynode *a, oc_error *e
     return OC_OK;
 }
 
+/* The dataset that the map v names (key dataset) into *ds. */
+static oc_status find_ds(const pipe_t *p, const oc_ynode *v, int *at, oc_error *err)
+{
+    const oc_ynode *n = oc_ymap_get(v, "dataset");
+    char *name = NULL;
+    oc_status st;
+    size_t k;
+    if ((st = scalar_dup(n ? n : v, p->path, "dataset", &name, err)) != OC_OK)
+        return st;
+    *at = -1;
+    for (k = 0; k < p->nds; k++)
+        if (!strcmp(p->ds[k].name, name))
+            *at = (int)k;
+    oc_free(name);
+    if (*at < 0)
+        return oc_yerror(err, n, p->path, OC_ECONFIG, "no dataset named '%s'", n->str);
+    return OC_OK;
+}
+
 static oc_status load_table(pipe_t *p, tbl *t, const oc_ynode *v, oc_error *err)
 {
     static const char *const keys[] = {"id", "title", "dataset", "where", "by", "totals", "protect",
@@ -425,7 +442,6 @@ static oc_status load_table(pipe_t *p, tbl *t, const oc_ynode *v, oc_error *err)
     const schema *s;
     size_t i, k;
     oc_status st;
-    char *dsname = NULL;
     oc_buf_init(&t->an_csv, 0);
     if (v->kind != OC_YMAP)
         return oc_yerror(err, v, p->path, OC_ECONFIG, "each table must be a map");
@@ -442,16 +458,8 @@ static oc_status load_table(pipe_t *p, tbl *t, const oc_ynode *v, oc_error *err)
             return oc_yerror(err, oc_ymap_get(v, "id"), p->path, OC_ECONFIG, "two tables have id '%s'", t->sp.id);
     if ((n = oc_ymap_get(v, "title")) && (st = scalar_dup(n, p->path, "title", &t->sp.title, err)) != OC_OK)
         return st;
-    n = oc_ymap_get(v, "dataset");
-    if ((st = scalar_dup(n ? n : v, p->path, "dataset", &dsname, err)) != OC_OK)
+    if ((st = find_ds(p, v, &t->ds, err)) != OC_OK)
         return st;
-    t->ds = -1;
-    for (k = 0; k < p->nds; k++)
-        if (!strcmp(p->ds[k].name, dsname))
-            t->ds = (int)k;
-    oc_free(dsname);
-    if (t->ds < 0)
-        return oc_yerror(err, n, p->path, OC_ECONFIG, "no dataset named '%s'", n->str);
     s = p->ds[t->ds].s;
     by = oc_ymap_get(v, "by");
     if (!by || by->kind != OC_YSEQ || by->n == 0 || by->n > CUBE_MAX_DIMS)
@@ -545,22 +553,12 @@ static oc_status load_quality(pipe_t *p, dq_t *q, const oc_ynode *v, oc_error *e
 {
     static const char *const keys[] = {"dataset", "by", "fields", "max_unknown", "min_records", NULL};
     const oc_ynode *n;
-    char *name = NULL;
     oc_status st;
-    size_t k;
     if ((st = oc_yexpect(v, OC_YMAP, p->path, "a quality profile", err)) != OC_OK ||
         (st = oc_ycheck_keys(v, keys, p->path, err)) != OC_OK)
         return st;
-    n = oc_ymap_get(v, "dataset");
-    if ((st = scalar_dup(n ? n : v, p->path, "dataset", &name, err)) != OC_OK)
+    if ((st = find_ds(p, v, &q->ds, err)) != OC_OK)
         return st;
-    q->ds = -1;
-    for (k = 0; k < p->nds; k++)
-        if (!strcmp(p->ds[k].name, name))
-            q->ds = (int)k;
-    oc_free(name);
-    if (q->ds < 0)
-        return oc_yerror(err, n, p->path, OC_ECONFIG, "no dataset named '%s'", n->str);
     if ((n = oc_ymap_get(v, "by")) && (st = dq_dims(p, p->ds[q->ds].s, n, "by", &q->sp, err)) != OC_OK)
         return st;
     q->ngroup = q->sp.nby;
@@ -796,8 +794,8 @@ static oc_status add_quality(pipe_t *p, release *rel, oc_error *err)
  * else 1980-01-01 (the zip epoch), so the same run gives the same bytes. */
 static oc_status add_workbook(pipe_t *p, release *rel, oc_error *err)
 {
-    const char *sde = getenv("SOURCE_DATE_EPOCH");
     const oc_table **tabs = oc_calloc(p->ntbl ? p->ntbl : 1, sizeof *tabs);
+    time_t sde;
     size_t ninputs = 0, nl = 0, i, j, cells = 0;
     char **vals = NULL, **names = NULL;
     const char **lines = NULL, **extra = NULL;
@@ -843,8 +841,8 @@ static oc_status add_workbook(pipe_t *p, release *rel, oc_error *err)
     memset(&m, 0, sizeof m);
     m.title = p->release;
     m.created = 315532800;   /* 1980-01-01T00:00:00Z */
-    if (sde && *sde && strspn(sde, "0123456789") == strlen(sde) && strtoll(sde, NULL, 10) > 0)
-        m.created = (time_t)strtoll(sde, NULL, 10);
+    if (release_source_date(&sde) && sde > 0)
+        m.created = sde;
     m.lines = lines;
     m.nlines = nl;
     /* further sheets: the quality profile, then each analysis */

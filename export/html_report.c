@@ -3,7 +3,6 @@
 #include "html_report.h"
 
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,16 +27,11 @@ static void raw(w *o, const char *s)
         o->st = OC_ENOMEM;
 }
 
-static void fmt(w *o, const char *f, ...) OC_PRINTF(2, 3);
-static void fmt(w *o, const char *f, ...)
-{
-    char line[512];
-    va_list ap;
-    va_start(ap, f);
-    vsnprintf(line, sizeof line, f, ap);
-    va_end(ap);
-    raw(o, line);
-}
+#define fmt(o, ...)                                                                  \
+    do {                                                                             \
+        if ((o)->st == OC_OK && oc_buf_printf((o)->b, __VA_ARGS__) != OC_OK)          \
+            (o)->st = OC_ENOMEM;                                                     \
+    } while (0)
 
 /* Text, escaped for XML and HTML. */
 static void text(w *o, const char *s)
@@ -53,6 +47,14 @@ static void text(w *o, const char *s)
             if (oc_buf_append(o->b, s, 1) != OC_OK)
                 o->st = OC_ENOMEM;
         }
+}
+
+/* open, then s escaped, then close. */
+static void el(w *o, const char *open, const char *s, const char *close)
+{
+    raw(o, open);
+    text(o, s);
+    raw(o, close);
 }
 
 static int is_special(const char *c) { return c[0] == '_'; }
@@ -109,6 +111,13 @@ static void hidden_bar(w *o, double x, double y, double bw, double bh, int id, u
         y + bh - 4, right_text ? "start" : "end", tabw_symbol(st));
 }
 
+/* The largest published value so far, with the cell's: what a chart's axis must reach. */
+static void peak(const oc_table *t, size_t cell, double *mx)
+{
+    if (t->status[cell] == CELL_PUBLISHED && (double)t->value[cell] > *mx)
+        *mx = (double)t->value[cell];
+}
+
 /* Horizontal bars of dimension d's codes (specials but _U left out; only
  * 2-digit codes for ICCS sections). */
 static void bars(w *o, const oc_table *t, size_t d, size_t *k, int id, int iccs)
@@ -122,8 +131,7 @@ static void bars(w *o, const oc_table *t, size_t d, size_t *k, int id, int iccs)
             continue;
         list[nb++] = c;
         k[d] = c;
-        if (t->status[table_cell_at(t, k)] == CELL_PUBLISHED && (double)t->value[table_cell_at(t, k)] > mx)
-            mx = (double)t->value[table_cell_at(t, k)];
+        peak(t, table_cell_at(t, k), &mx);
     }
     nm = nice_max(mx);
     h = 30 + (int)nb * 24;
@@ -168,12 +176,9 @@ static void pyramid(w *o, const oc_table *t, size_t sd, size_t ad, size_t *k, in
             ages[na++] = c;
     for (c = 0; c < na; c++)
         for (s = 0; s < 2; s++) {
-            size_t cell;
             k[ad] = ages[c];
             k[sd] = (size_t)(s ? kf : km);
-            cell = table_cell_at(t, k);
-            if (t->status[cell] == CELL_PUBLISHED && (double)t->value[cell] > mx)
-                mx = (double)t->value[cell];
+            peak(t, table_cell_at(t, k), &mx);
         }
     nm = nice_max(mx);
     h = 54 + (int)na * 22;
@@ -225,13 +230,10 @@ static void lines(w *o, const oc_table *t, size_t td, int sd, size_t *k, int id)
     }
     for (s = 0; s < ns; s++)
         for (c = 0; c < np; c++) {
-            size_t cell;
             if (sd >= 0)
                 k[sd] = ser[s];
             k[td] = per[c];
-            cell = table_cell_at(t, k);
-            if (t->status[cell] == CELL_PUBLISHED && (double)t->value[cell] > mx)
-                mx = (double)t->value[cell];
+            peak(t, table_cell_at(t, k), &mx);
         }
     nm = nice_max(mx);
     svg_open(o, 260, t->title ? t->title : t->id, id);
@@ -311,9 +313,7 @@ static int is_time(const tab_dim *d)
 
 static void caption(w *o, const oc_table *t, const char *what, const char *note)
 {
-    raw(o, "<figcaption>");
-    text(o, what);
-    raw(o, ": counts");
+    el(o, "<figcaption>", what, ": counts");
     if (t->ndims > 1)
         raw(o, ", other dimensions at their totals");
     text(o, note);
@@ -323,10 +323,11 @@ static void caption(w *o, const oc_table *t, const char *what, const char *note)
 
 static void chart(w *o, const oc_table *t, int id)
 {
-    size_t k[CUBE_MAX_DIMS], d;
+    size_t k0[CUBE_MAX_DIMS], k[CUBE_MAX_DIMS], d;   /* k: k0, the slice at the totals, as a chart leaves it */
     int sex = -1, age = -1, tim = -1, iccs = -1, small = -1;
     char note[512];
-    slice(t, k, note, sizeof note);
+    slice(t, k0, note, sizeof note);
+    memcpy(k, k0, t->ndims * sizeof *k);
     for (d = 0; d < t->ndims; d++) {
         const tab_dim *D = &t->dims[d];
         if (!strcmp(D->id, "SEX") && table_code_index(D, "M", 1) >= 0 && table_code_index(D, "F", 1) >= 0)
@@ -343,7 +344,7 @@ static void chart(w *o, const oc_table *t, int id)
         raw(o, "<figure>");
         pyramid(o, t, (size_t)sex, (size_t)age, k, 3 * id);
         caption(o, t, "Population pyramid", note);
-        slice(t, k, note, sizeof note);
+        memcpy(k, k0, t->ndims * sizeof *k);
     }
     if (tim >= 0) {
         for (d = 0; d < t->ndims; d++)
@@ -352,7 +353,7 @@ static void chart(w *o, const oc_table *t, int id)
         raw(o, "<figure>");
         lines(o, t, (size_t)tim, small, k, 3 * id + 1);
         caption(o, t, "Over time, with exact 95 % Poisson intervals", note);
-        slice(t, k, note, sizeof note);
+        memcpy(k, k0, t->ndims * sizeof *k);
     }
     if (iccs >= 0) {
         raw(o, "<figure>");
@@ -380,27 +381,19 @@ static void crosstab(w *o, const oc_table *t)
     }
     raw(o, "<table class=\"x\"><thead><tr>");
     for (d = 0; d < nrow; d++) {
-        raw(o, "<th scope=\"col\">");
-        text(o, t->dims[d].id);
-        raw(o, "</th>");
+        el(o, "<th scope=\"col\">", t->dims[d].id, "</th>");
     }
     for (c = 0; c < ncol; c++) {
-        raw(o, "<th scope=\"col\" class=\"n\">");
-        text(o, t->ndims > 1 ? table_code_label(&t->dims[t->ndims - 1], c) : "Count");
-        raw(o, "</th>");
+        el(o, "<th scope=\"col\" class=\"n\">", t->ndims > 1 ? table_code_label(&t->dims[t->ndims - 1], c) : "Count",
+           "</th>");
     }
     raw(o, "</tr></thead><tbody>\n");
     for (i = 0; i < nrows; i++) {
-        size_t rem = i, k[CUBE_MAX_DIMS];
-        for (d = nrow; d-- > 0;) {
-            k[d] = rem % t->dims[d].n;
-            rem /= t->dims[d].n;
-        }
+        size_t k[CUBE_MAX_DIMS];
+        table_cell_pos(t, i * ncol, k);   /* the row's codes (and 0 in the last dimension) */
         raw(o, "<tr>");
         for (d = 0; d < nrow; d++) {
-            raw(o, "<th scope=\"row\">");
-            text(o, table_code_label(&t->dims[d], k[d]));
-            raw(o, "</th>");
+            el(o, "<th scope=\"row\">", table_code_label(&t->dims[d], k[d]), "</th>");
         }
         for (c = 0; c < ncol; c++) {
             size_t cell = i * ncol + c;
@@ -457,15 +450,10 @@ oc_status html_write(const oc_table *const *tables, size_t n, const html_meta *m
     text(&o, m->release);
     raw(&o, "</title><style>");
     raw(&o, css);
-    raw(&o, "</style></head><body>\n<h1>");
-    text(&o, m->release);
-    raw(&o, "</h1>\n<dl>");
+    el(&o, "</style></head><body>\n<h1>", m->release, "</h1>\n<dl>");
     for (i = 0; i < m->nlines; i++) {
-        raw(&o, "<dt>");
-        text(&o, m->lines[2 * i]);
-        raw(&o, "</dt><dd>");
-        text(&o, m->lines[2 * i + 1]);
-        raw(&o, "</dd>");
+        el(&o, "<dt>", m->lines[2 * i], "</dt><dd>");
+        el(&o, "", m->lines[2 * i + 1], "</dd>");
     }
     raw(&o, "</dl>\n<p class=\"note\">Symbols: <b>[c]</b> confidential, suppressed so that no individual can be "
             "identified (counts below the threshold, and further cells chosen so that none can be recovered from "
@@ -495,14 +483,11 @@ oc_status html_write(const oc_table *const *tables, size_t n, const html_meta *m
         raw(&o, "</section>\n");
     }
     for (i = 0; i < m->nextra; i++) {
-        raw(&o, "<section><h2>");
-        text(&o, m->extra[2 * i]);
-        raw(&o, "</h2>\n");
+        el(&o, "<section><h2>", m->extra[2 * i], "</h2>\n");
         csv_table(&o, m->extra[2 * i + 1]);
         raw(&o, "</section>\n");
     }
-    raw(&o, "<p class=\"note\">Configuration SHA-256 ");
-    text(&o, m->config_sha ? m->config_sha : "");
-    raw(&o, "</p>\n</body></html>\n");
+    el(&o, "<p class=\"note\">Configuration SHA-256 ", m->config_sha ? m->config_sha : "",
+       "</p>\n</body></html>\n");
     return o.st == OC_OK ? OC_OK : OC_ENOMEM;
 }

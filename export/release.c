@@ -115,16 +115,16 @@ oc_status release_lock(const char *out_dir, int *fd, oc_error *err)
         st = oc_error_sys(err, "cannot write the lock file");
         goto out;
     }
-    slash = strrchr(parent, '/');
-    if (slash) {
-        char *base = slash + 1, pre[PATH_MAX];
-        *slash = '\0';
-        snprintf(pre, sizeof pre, "%s.tmp-", base);
-        rm_leftovers(slash == parent ? "/" : parent, pre);
-    } else {
+    {   /* temporary folders of the output itself, next to it */
+        const char *dir = ".", *base = parent;
         char pre[PATH_MAX];
-        snprintf(pre, sizeof pre, "%s.tmp-", parent);
-        rm_leftovers(".", pre);
+        if ((slash = strrchr(parent, '/')) != NULL) {
+            *slash = '\0';
+            dir = slash == parent ? "/" : parent;
+            base = slash + 1;
+        }
+        snprintf(pre, sizeof pre, "%s.tmp-", base);
+        rm_leftovers(dir, pre);
     }
     rm_leftovers(o, ".tmp-");
     rm_leftovers(o, ".latest-");
@@ -457,17 +457,27 @@ static void prune(const release *r, const char *newest)
     oc_free(names);
 }
 
+int release_source_date(time_t *t)
+{
+    const char *sde = getenv("SOURCE_DATE_EPOCH");
+    if (!sde || !*sde || strspn(sde, "0123456789") != strlen(sde))
+        return 0;
+    *t = (time_t)strtoll(sde, NULL, 10);
+    return 1;
+}
+
 /* Versioned layout: the folder becomes OUT/<id>-<UTC time>, then OUT/latest
  * is switched to it (a new link renamed over the old: atomic), then old
  * versions beyond keep are removed. */
 static oc_status commit_version(release *r, oc_error *err)
 {
-    const char *sde = getenv("SOURCE_DATE_EPOCH");   /* reproducible runs and tests */
     char stamp[32], name[256], path[PATH_MAX], link[PATH_MAX], latest[PATH_MAX];
-    time_t t = sde && *sde && strspn(sde, "0123456789") == strlen(sde) ? (time_t)strtoll(sde, NULL, 10) : time(NULL);
+    time_t t;
     struct tm tm;
     struct stat sb;
     unsigned k;
+    if (!release_source_date(&t))   /* reproducible runs and tests */
+        t = time(NULL);
     if (!gmtime_r(&t, &tm) || !strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm))
         return oc_error_set(err, OC_EIO, "cannot format the release time");
     for (k = 1;; k++) {

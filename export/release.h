@@ -26,6 +26,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <time.h>
 
 #include "oc_error.h"
 #include "oc_mem.h"
@@ -40,6 +41,10 @@ OC_NODISCARD oc_status release_lock(const char *out_dir, int *fd, oc_error *err)
 void release_unlock(int fd);   /* accepts -1 */
 
 /* id: the release id (names the versions); keep: see above. */
+/* SOURCE_DATE_EPOCH when it is set and all digits (reproducible runs):
+ * 1 and the time in *t, else 0. */
+int release_source_date(time_t *t);
+
 OC_NODISCARD oc_status release_begin(const char *out_dir, const char *id, unsigned keep, release **out,
                                      oc_error *err);
 

@@ -9,6 +9,8 @@
 
 #include <xlsxwriter.h>
 
+#include "cube.h"
+#include "protect.h"
 #include "table_writer.h"
 
 #define MAX_ROWS 1048576u
@@ -42,7 +44,7 @@ static void write_value(lxw_worksheet *ws, lxw_row_t r, lxw_col_t c, const oc_ta
 static oc_status table_sheet(lxw_workbook *wb, const oc_table *t, const char *name, const fmts *f, oc_error *err)
 {
     lxw_worksheet *ws = workbook_add_worksheet(wb, name);
-    size_t nrow_dims = t->ndims > 1 ? t->ndims - 1 : t->ndims, ncol = 1, nrows, i, k, d;
+    size_t nrow_dims = t->ndims > 1 ? t->ndims - 1 : t->ndims, ncol = 1, nrows, i, k, d, pos[CUBE_MAX_DIMS];
     const tab_dim *cd = t->ndims > 1 ? &t->dims[t->ndims - 1] : NULL;
     lxw_row_t r = 0, head;
     char line[1024];
@@ -63,7 +65,6 @@ static oc_status table_sheet(lxw_workbook *wb, const oc_table *t, const char *na
             snprintf(line, sizeof line, "Table %s has %zu cells, more than a sheet holds; see %s.csv.", t->id,
                      t->ncells, t->id);
             worksheet_write_string(ws, 1, 0, line, f->note);
-            (void)err;
             return OC_OK;
         }
     }
@@ -93,12 +94,9 @@ static oc_status table_sheet(lxw_workbook *wb, const oc_table *t, const char *na
     }
     r++;
     for (i = 0; i < nrows; i++, r++) {
-        size_t rem = i;   /* the row's code in each row dimension (last fastest) */
-        for (d = nrow_dims; d-- > 0;) {
-            size_t code = rem % t->dims[d].n;
-            rem /= t->dims[d].n;
-            worksheet_write_string(ws, r, (lxw_col_t)d, table_code_label(&t->dims[d], code), f->code);
-        }
+        table_cell_pos(t, i * ncol, pos);   /* the row's codes (and 0 in the column dimension) */
+        for (d = 0; d < nrow_dims; d++)
+            worksheet_write_string(ws, r, (lxw_col_t)d, table_code_label(&t->dims[d], pos[d]), f->code);
         for (k = 0; k < ncol; k++)
             write_value(ws, r, (lxw_col_t)(nrow_dims + k), t, i * ncol + k, f);
     }
@@ -130,7 +128,6 @@ static oc_status meta_sheet(lxw_workbook *wb, const oc_table *const *tables, siz
         "Zeros protected", "Secondary suppression", "Method", "Protected together with",
         "Protection levels (upper, lower)", "Suppressed (primary)", "Suppressed (secondary)",
         "Not exact (source)", "Rows read", "Rows counted", "Rows filtered", "Rows rejected"};
-    static const char *const methods[] = {"auto", "gauss", "hypercube"};
     lxw_worksheet *ws = workbook_add_worksheet(wb, "Metadata");
     lxw_row_t r = 0;
     size_t i, c, d;
@@ -164,7 +161,7 @@ static oc_status meta_sheet(lxw_workbook *wb, const oc_table *const *tables, siz
         worksheet_write_number(ws, r, 6, (double)t->min_count, f->num);
         worksheet_write_string(ws, r, 7, t->protect_zeros ? "yes" : "no", NULL);
         worksheet_write_string(ws, r, 8, t->secondary ? "yes" : "no (unprotected)", NULL);
-        worksheet_write_string(ws, r, 9, t->method >= 0 && t->method <= 2 ? methods[t->method] : "", NULL);
+        worksheet_write_string(ws, r, 9, protect_method_name(t->method), NULL);
         worksheet_write_string(ws, r, 10, t->linked ? t->linked : "", NULL);
         snprintf(buf, sizeof buf, "%g + %g%%, %g + %g%%", t->upl, t->upl_pct, t->lpl, t->lpl_pct);
         worksheet_write_string(ws, r, 11, buf, NULL);

@@ -54,7 +54,7 @@ struct oc_source {
     oc_sha256      sha;
     z_stream       z;
     int            z_init;
-    /* gzip producer thread */
+    /* producer thread (gzip input, or hashed input) */
     int             threaded, joined, stop;
     pthread_t       th;
     pthread_mutex_t mu;
@@ -63,8 +63,7 @@ struct oc_source {
     size_t          head, pos;   /* consumer: block and offset */
 };
 
-static oc_status read_gzip(oc_source *s, unsigned char *buf, size_t cap, size_t *n, oc_error *err);
-static oc_status read_plain(oc_source *s, unsigned char *buf, size_t cap, size_t *n, oc_error *err);
+static oc_status read_direct(oc_source *s, unsigned char *buf, size_t cap, size_t *n, oc_error *err);
 
 /* Copies up to cap bytes from src[*pos..len) to dst, advancing *pos. */
 static size_t copy_out(void *dst, size_t cap, const unsigned char *src, size_t *pos, size_t len)
@@ -93,8 +92,7 @@ static void *producer(void *arg)
             break;
         oc_error_clear(&b->err);
         do {
-            st = s->gzip ? read_gzip(s, b->data + got, BLK - got, &n, &b->err)
-                         : read_plain(s, b->data + got, BLK - got, &n, &b->err);
+            st = read_direct(s, b->data + got, BLK - got, &n, &b->err);
             got += n;
         } while (st == OC_OK && n > 0 && got < BLK);
         pthread_mutex_lock(&s->mu);
@@ -344,6 +342,12 @@ static oc_status read_gzip(oc_source *s, unsigned char *buf, size_t cap, size_t 
     return OC_OK;
 }
 
+/* The bytes of the input as they come (no thread): inflated if gzip. */
+static oc_status read_direct(oc_source *s, unsigned char *buf, size_t cap, size_t *n, oc_error *err)
+{
+    return s->gzip ? read_gzip(s, buf, cap, n, err) : read_plain(s, buf, cap, n, err);
+}
+
 oc_status src_read(oc_source *s, void *buf, size_t cap, size_t *n, oc_error *err)
 {
     oc_status st;
@@ -352,7 +356,7 @@ oc_status src_read(oc_source *s, void *buf, size_t cap, size_t *n, oc_error *err
     if (s->threaded)
         st = read_ring(s, buf, cap, n, err);
     else
-        st = s->gzip ? read_gzip(s, buf, cap, n, err) : read_plain(s, buf, cap, n, err);
+        st = read_direct(s, buf, cap, n, err);
     if (st == OC_OK)
         s->out_total += *n;
     return st;

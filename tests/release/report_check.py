@@ -39,7 +39,6 @@ def main():
     if re.search(r"""(src|href)\s*=\s*["'](?!#)""", src) or re.search(r"url\((?!#)", src):
         fail("the report refers to another file")
     root = ET.fromstring(src[len("<!DOCTYPE html>"):])
-    ns = ""
     body = root.find("body")
     sections = [s for s in body.iter("section") if s.get("id", "").startswith("t")]
     man = json.load(open(os.path.join(rel, "manifest.json")))
@@ -69,7 +68,6 @@ def main():
             continue
         tab = tabs[0]
         trs = list(tab.find("tbody").iter("tr"))
-        nrow = len(dims) - 1 if len(dims) > 1 else len(dims)
         ncol = len({r[len(dims) - 1] for r in body_rows}) if len(dims) > 1 else 1
         if len(trs) * ncol != len(body_rows):
             fail("%s: %d rows x %d columns for %d cells" % (tid, len(trs), ncol, len(body_rows)))
