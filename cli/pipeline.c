@@ -67,6 +67,7 @@ typedef struct tbl {
     int       has_an;         /* analysis: declared (an, its strings owned in an_str) */
     an_spec   an;
     char     *an_str[8 + AN_MAX_MINOR];
+    size_t    nan_str;
     oc_buf    an_csv;         /* the analysis written (for the workbook too) */
 } tbl;
 
@@ -87,9 +88,7 @@ typedef struct link {
  * dimensions. */
 typedef struct dq_t {
     int       ds;
-    size_t    ngroup;
-    double    max_unknown;
-    uint64_t  min_records;
+    dq_spec   spec;   /* the accounting is filled in when it is written */
     cube_spec sp;
     cube     *cb;
     oc_table *t;
@@ -309,15 +308,12 @@ static oc_status group_rule(tbl *t, const schema *s, const oc_ynode *m, const ch
 /* A string of the table's analysis, owned by t (an_str). */
 static oc_status an_dup(pipe_t *p, tbl *t, const oc_ynode *n, const char *what, const char **out, oc_error *err)
 {
-    size_t i;
     oc_status st;
-    for (i = 0; i < sizeof t->an_str / sizeof t->an_str[0] && t->an_str[i]; i++)
-        ;
-    if (i == sizeof t->an_str / sizeof t->an_str[0])
+    if (t->nan_str == sizeof t->an_str / sizeof t->an_str[0])
         return oc_yerror(err, n, p->path, OC_ECONFIG, "too many values in analysis");
-    if ((st = scalar_dup(n, p->path, what, &t->an_str[i], err)) != OC_OK)
+    if ((st = scalar_dup(n, p->path, what, &t->an_str[t->nan_str], err)) != OC_OK)
         return st;
-    *out = t->an_str[i];
+    *out = t->an_str[t->nan_str++];
     return OC_OK;
 }
 
@@ -343,8 +339,7 @@ static oc_status load_analysis(pipe_t *p, tbl *t, const oc_ynode *a, oc_error *e
         char *owned;
         if ((st = an_dup(p, t, n, "population", &rel, err)) != OC_OK)
             return st;
-        for (k = 0; t->an_str[k] != rel; k++)
-            ;
+        k = t->nan_str - 1;   /* rel's slot */
         owned = t->an_str[k];
         t->an_str[k] = oc_path_join_dir(p->path, owned);   /* relative to the pipeline */
         oc_free(owned);
@@ -561,20 +556,21 @@ static oc_status load_quality(pipe_t *p, dq_t *q, const oc_ynode *v, oc_error *e
         return st;
     if ((n = oc_ymap_get(v, "by")) && (st = dq_dims(p, p->ds[q->ds].s, n, "by", &q->sp, err)) != OC_OK)
         return st;
-    q->ngroup = q->sp.nby;
+    q->spec.dataset = p->ds[q->ds].name;
+    q->spec.ngroup = q->sp.nby;
     if (!(n = oc_ymap_get(v, "fields")) || n->kind != OC_YSEQ || n->n == 0)
         return oc_yerror(err, n ? n : v, p->path, OC_ECONFIG, "fields must list the dimensions to profile");
     if ((st = dq_dims(p, p->ds[q->ds].s, n, "fields", &q->sp, err)) != OC_OK)
         return st;
-    q->max_unknown = 10;
+    q->spec.max_unknown = 10;
     if ((n = oc_ymap_get(v, "max_unknown")) != NULL) {
         char *end;
         double x = n->kind == OC_YSCALAR ? strtod(n->str, &end) : -1;
         if (n->kind != OC_YSCALAR || *end || !(x >= 0 && x <= 100))
             return oc_yerror(err, n, p->path, OC_ECONFIG, "max_unknown must be a percentage, 0 to 100");
-        q->max_unknown = x;
+        q->spec.max_unknown = x;
     }
-    q->min_records = DQ_MIN_RECORDS;
+    q->spec.min_records = DQ_MIN_RECORDS;
     if ((n = oc_ymap_get(v, "min_records")) != NULL) {
         int64_t x;
         if ((st = oc_yint(n, p->path, &x, err)) != OC_OK)
@@ -583,7 +579,7 @@ static oc_status load_quality(pipe_t *p, dq_t *q, const oc_ynode *v, oc_error *e
             return oc_yerror(err, n, p->path, OC_ECONFIG,
                              "min_records must be at least %d (smaller groups would let a share reveal a count)",
                              DQ_MIN_RECORDS);
-        q->min_records = (uint64_t)x;
+        q->spec.min_records = (uint64_t)x;
     }
     q->sp.totals = 1;
     if (!(q->sp.id = oc_strdup("QUALITY")))
@@ -764,22 +760,10 @@ static oc_status add_quality(pipe_t *p, release *rel, oc_error *err)
     for (i = 0; i < p->ndq && st == OC_OK; i++) {
         dq_t *q = &p->dq[i];
         const ds *d = &p->ds[q->ds];
-        tab_accounting acct;
-        dq_spec sp;
         size_t n = 0;
-        memset(&acct, 0, sizeof acct);
-        acct.read = d->res.read;
-        acct.rejected = d->res.rejected;
-        if ((st = cube_build(q->cb, &acct, &q->t, err)) != OC_OK)
-            break;
-        memset(&sp, 0, sizeof sp);
-        sp.dataset = d->name;
-        sp.ngroup = q->ngroup;
-        sp.max_unknown = q->max_unknown;
-        sp.min_records = q->min_records;
-        sp.rows_read = d->res.read;
-        sp.by_reason = d->res.by_reason;
-        if (dq_write(q->t, &sp, b, &n) != OC_OK)
+        q->spec.rows_read = d->res.read;
+        q->spec.by_reason = d->res.by_reason;
+        if (dq_write(q->t, &q->spec, b, &n) != OC_OK)
             st = oc_error_set(err, OC_ENOMEM, "out of memory");
         rows += n;
     }
@@ -1314,6 +1298,17 @@ int cmd_run(int argc, char **argv)
                 rc = cli_fail(&err);
                 goto done;
             }
+        }
+    }
+    for (i = 0; i < p.ndq; i++) {   /* quality profiles: internal tables, never written */
+        tab_accounting acct;
+        const ds *d = &p.ds[p.dq[i].ds];
+        memset(&acct, 0, sizeof acct);
+        acct.read = d->res.read;
+        acct.rejected = d->res.rejected;
+        if (cube_build(p.dq[i].cb, &acct, &p.dq[i].t, &err) != OC_OK) {
+            rc = cli_fail(&err);
+            goto done;
         }
     }
     for (i = 0; i < p.nlink; i++) {
