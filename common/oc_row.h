@@ -32,9 +32,8 @@ typedef struct oc_row {
      * line CSVR_PEEK lines below the record's last line, if the reader
      * holds it already (peek NULL otherwise), without its line end, with
      * OC_ROW_PAD readable bytes after it, and the input offset just after
-     * that line end.  end_off is the input
-     * offset just after the record's own line end when the record is one
-     * line without quotes (split at the delimiter alone), else 0. */
+     * that line end.  end_off is the input offset just after the
+     * record's own line end when the record is one physical line, else 0. */
     const char     *peek;
     size_t          peek_len;
     uint64_t        peek_end;

@@ -68,6 +68,9 @@ struct csvr {
     uint64_t     line_byte0;   /* input offset of the line being fed */
     uint64_t     cur_line;     /* the line being fed to libcsv */
     const char  *line_ptr;     /* start of that line (byte offsets in messages) */
+    const char  *piece_end;    /* while a piece that ends its line is fed: the line's end
+                                * (after its line end), else NULL; a record that starts
+                                * and ends there is one line (oc_row.end_off) */
 
     /* encoding conversion (iconv), when the input is not UTF-8 */
     iconv_t      cd;           /* (iconv_t)-1: none */
@@ -270,8 +273,8 @@ static void cb_record(int term, void *data)
     raw_len = r->raw.len;
     while (raw_len > 0 && (r->raw.data[raw_len - 1] == '\n' || r->raw.data[raw_len - 1] == '\r'))
         raw_len--;
-    r->cb_status = deliver(r, r->fields, r->nslow, r->slow_line,
-                           r->raw.data ? r->raw.data : "", raw_len, NULL, r->cb_err);
+    r->cb_status = deliver(r, r->fields, r->nslow, r->slow_line, r->raw.data ? r->raw.data : "", raw_len,
+                           r->slow_line == r->cur_line ? r->piece_end : NULL, r->cb_err);
     r->nslow = 0;
     oc_buf_reset(&r->fbuf);
     oc_buf_reset(&r->raw);
@@ -324,15 +327,17 @@ static oc_status slow_piece(csvr *r, const char *p, size_t n, uint64_t lineno, o
 static oc_status slow_line(csvr *r, const char *p, size_t n, uint64_t lineno, oc_error *err)
 {
     const char *end = p + n;
-    while (p < end) {
+    oc_status st = OC_OK;
+    while (p < end && st == OC_OK) {
         const char *cr = memchr(p, '\r', (size_t)(end - p));
         const char *stop = cr && cr + 1 < end ? cr + 1 : end;
-        oc_status st = slow_piece(r, p, (size_t)(stop - p), lineno, err);
-        if (st != OC_OK)
-            return st;
+        /* a piece ends the line if only the line's LF is left (CRLF) */
+        r->piece_end = stop == end || (stop + 1 == end && *stop == '\n') ? end : NULL;
+        st = slow_piece(r, p, (size_t)(stop - p), lineno, err);
         p = stop;
     }
-    return OC_OK;
+    r->piece_end = NULL;
+    return st;
 }
 
 /* A record starts on a line that needs libcsv.  When a quote comes before

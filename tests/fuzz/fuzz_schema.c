@@ -582,18 +582,19 @@ typedef struct pass_ctx {
 } pass_ctx;
 
 /* As the pass does: the line the reader shows below row goes through
- * schema_prefetch; when a record split by the reader's fast path is one
- * of those lines, the hashes must be those of its key fields (a wrong hash
- * would only cost speed, as lookups fall back to hashing; still, the
- * prefetcher must split alike). */
+ * schema_prefetch; when a record without quotes or CR (split at the
+ * delimiter alone) is one of those lines, the hashes must be those of its
+ * key fields (a wrong hash would only cost speed, as lookups fall back to
+ * hashing; still, the prefetcher must split alike). */
 static void check_prefetch(pass_ctx *c, const oc_row *row)
 {
     schema *s = c->s;
     size_t i, j, n = row->peek_len;
+    int plain = !memchr(row->raw, s->quote, row->raw_len) && !memchr(row->raw, '\r', row->raw_len);
     if (s->nlookups > 16)
         return;
     for (j = 0; j < CSVR_PEEK + 1 && j < c->npeek; j++)
-        if (row->end_off && c->peek_end[j] == row->end_off && row->nfields == s->nfields)
+        if (row->end_off && c->peek_end[j] == row->end_off && row->nfields == s->nfields && plain)
             for (i = 0; i < s->nlookups; i++) {
                 const sch_lookup *L = &s->lookups[i];
                 if (L->parent < 0 && L->on_field >= 0 && (size_t)L->on_field < row->nfields &&

@@ -252,3 +252,53 @@ Test(csv_reader, encoding_and_skipped_lines)
     cr_assert(csvr_encoding_ok("ISO-8859-1"));
     cr_assert(!csvr_encoding_ok("KLINGON-8"));
 }
+
+/* oc_row.end_off: the input offset after the record's line end when the
+ * record is one physical line, quoted or not, CRLF or LF (the look-ahead
+ * matches a record to the line it peeked by it); 0 for a record over
+ * several lines or one that a CR ends mid-line.  Whatever the chunking. */
+typedef struct ends {
+    uint64_t off[16];
+    size_t   n;
+} ends;
+
+static oc_status on_end(void *ctx, const oc_row *row, oc_error *err)
+{
+    ends *e = ctx;
+    (void)err;
+    cr_assert_lt(e->n, 16);
+    e->off[e->n++] = row->end_off;
+    return OC_OK;
+}
+
+Test(csv_reader, end_off_marks_one_line_records)
+{
+    static const char in[] = "a,b\n"           /* plain */
+                             "\"x,y\",c\n"     /* quoted */
+                             "p,\"q\"\r\n"     /* quoted, CRLF */
+                             "\"m\nn\",o\n"    /* two lines */
+                             "r,s\rt,u\n"      /* a CR ends r,s mid-line; t,u ends the line */
+                             "v,\"w\"\n"
+                             "y,z";            /* no final line end */
+    const uint64_t want[] = {4, 12, 19, 0, 0, 35, 41, 44};
+    size_t chunk;
+    for (chunk = 0; chunk <= sizeof in; chunk++) {
+        ends e = {{0}, 0};
+        oc_error err;
+        size_t off = 0, i;
+        csvr *c = csvr_new(NULL, "t.csv", on_end, &e);
+        cr_assert_not_null(c);
+        oc_error_clear(&err);
+        while (off < sizeof in - 1) {
+            size_t n = chunk && sizeof in - 1 - off > chunk ? chunk : sizeof in - 1 - off;
+            cr_assert_eq(csvr_feed(c, in + off, n, &err), OC_OK, "%s", err.msg);
+            off += n;
+        }
+        cr_assert_eq(csvr_finish(c, &err), OC_OK, "%s", err.msg);
+        csvr_free(c);
+        cr_assert_eq(e.n, sizeof want / sizeof want[0], "chunk %zu: %zu records", chunk, e.n);
+        for (i = 0; i < e.n; i++)
+            cr_assert_eq(e.off[i], want[i], "chunk %zu, record %zu: end_off %llu, want %llu", chunk, i + 1,
+                         (unsigned long long)e.off[i], (unsigned long long)want[i]);
+    }
+}
