@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "ahead.h"
 #include "csv_reader.h"
 #include "oc_mem.h"
 #include "oc_source.h"
@@ -23,12 +24,6 @@ typedef struct tot_entry {
     size_t   input;
     int      has_report, report_unknown, parts_unknown;
 } tot_entry;
-
-/* A line's index slots are loaded CSVR_PEEK records before its own, its
- * rows ROW_LAG records after that: a few records' work hides the memory
- * latency.  The ring keeps a line's hashes until its record has used them. */
-#define ROW_LAG 8
-#define RING    32   /* > CSVR_PEEK, a power of two */
 
 /* With two or more tables, a second thread counts: the reading thread
  * recodes records into blocks of coded records, the counting thread adds
@@ -179,12 +174,9 @@ struct ctx {
     tot_entry     *tot;
     size_t         ntot, tot_cap;
     size_t         k;         /* current input */
-    /* with lookups larger than the cache: the lines ahead of the current
-     * record get their lookups' memory loads started (schema_prefetch) */
-    uint64_t      *ring;      /* RING x nlookups key hashes, by record that peeked */
-    uint64_t       ring_end[RING]; /* input offset after each of those lines, or UINT64_MAX */
-    uint64_t       nseen;     /* records seen */
     counter       *cnt;       /* the counting thread, or NULL: count here */
+    int            use_ahead; /* resolve lookups ahead (a lookup larger than the cache) */
+    ahead         *ahead;     /* for the current input, or NULL */
 };
 
 
@@ -347,29 +339,6 @@ static oc_status on_reject(struct ctx *c, const oc_row *row, sch_reason why, oc_
 
 static oc_status count_row(struct ctx *c, const oc_row *row, oc_error *err);
 
-/* Starts the memory loads of the lookups: the index slots of the line the
- * reader shows CSVR_PEEK lines below row, and the rows of the line it
- * showed ROW_LAG records before.  Returns the hashes of row's own keys when
- * row's line was such a line (as it is for one-line records while the
- * records are one line each), else NULL. */
-static const uint64_t *look_ahead(struct ctx *c, const oc_row *row)
-{
-    size_t nlk = c->s->nlookups, i = (size_t)(c->nseen % RING);
-    const char *p = row->peek;
-    size_t n = row->peek_len, mine = (size_t)((c->nseen + RING - CSVR_PEEK) % RING);
-    c->ring_end[i] = UINT64_MAX;
-    if (p) {
-        if (n > 0 && p[n - 1] == '\r')
-            n--;
-        schema_prefetch(c->s, p, n, c->ring + i * nlk, 0);
-        c->ring_end[i] = row->peek_end;
-    }
-    if (c->ring_end[(c->nseen + RING - ROW_LAG) % RING] != UINT64_MAX)
-        schema_prefetch(c->s, NULL, 0, c->ring + ((c->nseen + RING - ROW_LAG) % RING) * nlk, 1);
-    c->nseen++;
-    return row->end_off && c->ring_end[mine] == row->end_off ? c->ring + mine * nlk : NULL;
-}
-
 static oc_status on_row(void *vc, const oc_row *row, oc_error *err)
 {
     struct ctx *c = vc;
@@ -379,6 +348,8 @@ static oc_status on_row(void *vc, const oc_row *row, oc_error *err)
         st = schema_bind_header(c->s, row, err);
         if (st != OC_OK)
             oc_error_at(err, c->in->path, row->line, 0);
+        else
+            ahead_start(c->ahead);
         return st;
     }
     if (!c->bound) {   /* no header: the first record fixes the field count */
@@ -389,10 +360,11 @@ static oc_status on_row(void *vc, const oc_row *row, oc_error *err)
                                 row->nfields);
         }
         c->s->nfields = row->nfields;
+        ahead_start(c->ahead);
     }
-    if (c->ring) {
+    if (c->ahead) {
         oc_status st2;
-        c->s->hint = look_ahead(c, row);
+        c->s->hint = row->end_off ? ahead_hits(c->ahead, row->end_off) : NULL;
         st2 = count_row(c, row, err);
         c->s->hint = NULL;
         return st2;
@@ -477,20 +449,17 @@ oc_status pass_run(schema *s, cube **cubes, size_t ncubes, pass_input *inputs, s
     c.pol = pol;
     c.res = res;
     c.progress = (flags & PASS_PROGRESS) != 0;
-    /* OCSTAT_LOOKUP_PREFETCH=0/1 forces the choice (tests, tuning) */
-    if (s->nlookups && (getenv("OCSTAT_LOOKUP_PREFETCH") ? atoi(getenv("OCSTAT_LOOKUP_PREFETCH")) != 0
-                                                         : schema_prefetch_pays(s)) &&
-        !(c.ring = oc_calloc(RING * s->nlookups, sizeof *c.ring)))
+    /* OCSTAT_LOOKUP_PREFETCH=0/1 forces the choice (tests, tuning); keys are
+     * found in the input as read (not converted from another encoding) */
+    c.use_ahead = s->nlookups && !s->encoding &&
+                  (getenv("OCSTAT_LOOKUP_PREFETCH") ? atoi(getenv("OCSTAT_LOOKUP_PREFETCH")) != 0
+                                                    : schema_prefetch_pays(s));
+    if (s->ntotal_dims && !(c.tot_keys = oc_strmap_new()))
         return oc_error_set(err, OC_ENOMEM, "out of memory");
-    if (s->ntotal_dims && !(c.tot_keys = oc_strmap_new())) {
-        oc_free(c.ring);
-        return oc_error_set(err, OC_ENOMEM, "out of memory");
-    }
     if (ncubes >= 2 && !(getenv("OCSTAT_COUNT_THREAD") && atoi(getenv("OCSTAT_COUNT_THREAD")) == 0)) {
         if (counter_start(&cnt, cubes, ncubes, s->ndims, err) != OC_OK) {
             (void)counter_finish(&cnt, err);   /* the thread never started: err stays */
             oc_strmap_free(c.tot_keys);
-            oc_free(c.ring);
             return err->code;
         }
         c.cnt = &cnt;
@@ -506,14 +475,17 @@ oc_status pass_run(schema *s, cube **cubes, size_t ncubes, pass_input *inputs, s
         c.in = &inputs[k];
         c.k = k;
         c.bound = 0;
-        c.nseen = 0;   /* offsets start again */
-        memset(c.ring_end, 0xff, sizeof c.ring_end);
-        st = src_open(inputs[k].path, (flags & PASS_HASH) ? OC_SRC_HASH : 0, &src, err);
-        if (st != OC_OK)
+        c.ahead = c.use_ahead ? ahead_new(s) : NULL;   /* NULL: out of memory, or not for s */
+        st = src_open_watched(inputs[k].path, (flags & PASS_HASH) ? OC_SRC_HASH : 0, c.ahead ? ahead_watch : NULL,
+                              c.ahead, &src, err);
+        if (st != OC_OK) {
+            ahead_free(c.ahead);
             break;
+        }
         r = csvr_new(&opt, inputs[k].path, on_row, &c);
         if (!r) {
             src_close(src);
+            ahead_free(c.ahead);
             st = oc_error_set(err, OC_ENOMEM, "out of memory");
             break;
         }
@@ -531,6 +503,8 @@ oc_status pass_run(schema *s, cube **cubes, size_t ncubes, pass_input *inputs, s
             src_sha256(src, inputs[k].sha256);
         csvr_free(r);
         src_close(src);
+        ahead_free(c.ahead);
+        c.ahead = NULL;
         if (c.shown) {
             fprintf(stderr, "\rocstat: %s: %llu rows read\n", inputs[k].path, (unsigned long long)inputs[k].read);
             c.shown = 0;
@@ -548,7 +522,6 @@ oc_status pass_run(schema *s, cube **cubes, size_t ncubes, pass_input *inputs, s
         tot_report(&c, inputs);
     oc_strmap_free(c.tot_keys);
     oc_free(c.tot);
-    oc_free(c.ring);
     return st;
 }
 

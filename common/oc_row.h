@@ -28,15 +28,9 @@ typedef struct oc_row {
     uint64_t        record;   /* 1-based record number (a header is record 1) */
     const char     *raw;      /* the record's bytes as read, without the final line end */
     size_t          raw_len;
-    /* For prefetching only (results must never depend on it): the physical
-     * line CSVR_PEEK lines below the record's last line, if the reader
-     * holds it already (peek NULL otherwise), without its line end, with
-     * OC_ROW_PAD readable bytes after it, and the input offset just after
-     * that line end.  end_off is the input offset just after the
-     * record's own line end when the record is one physical line, else 0. */
-    const char     *peek;
-    size_t          peek_len;
-    uint64_t        peek_end;
+    /* For matching a record with its line as read ahead (ahead.h; results
+     * must never depend on it): the input offset just after the record's
+     * line end when the record is one physical line, else 0. */
     uint64_t        end_off;
 } oc_row;
 

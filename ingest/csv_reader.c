@@ -31,7 +31,6 @@
 #endif
 
 #define PAD 64                 /* readable slack after the data for SIMD loads */
-_Static_assert(PAD >= OC_ROW_PAD, "a peeked line has OC_ROW_PAD readable bytes after it");
 #define READ_CHUNK (128u << 10)
 
 struct csvr {
@@ -42,11 +41,6 @@ struct csvr {
 
     char        *buf;          /* owned; input not yet consumed; cap + PAD bytes */
     size_t       len, cap;
-    const char  *peek;         /* while process() runs: the line CSVR_PEEK lines after the
-                                * current one (without its line end), or NULL; in buf, so
-                                * PAD >= OC_ROW_PAD readable bytes follow it */
-    size_t       peek_len;
-    uint64_t     peek_end;     /* input offset after its line end */
     int          bom_checked;
 
     uint64_t     lines;        /* complete physical lines consumed */
@@ -201,9 +195,6 @@ static oc_status deliver(csvr *r, const oc_field *f, size_t nf, uint64_t line,
 {
     oc_row row;
     row.end_off = after ? r->bytes_done + (uint64_t)(after - r->buf) : 0;
-    row.peek = r->peek;
-    row.peek_len = r->peek ? r->peek_len : 0;
-    row.peek_end = r->peek ? r->peek_end : 0;
     row.fields = f;
     row.nfields = nf;
     row.line = line;
@@ -470,9 +461,7 @@ static oc_status do_line(csvr *r, char *p, size_t n, int has_nl, uint64_t lineno
  * last line (no '\n'). */
 static oc_status process(csvr *r, int final, oc_error *err)
 {
-    char *p = r->buf, *end = r->buf + r->len, *q;
-    char *nls[CSVR_PEEK + 1];   /* the line ends found from p on, oldest at head */
-    size_t head = 0, have = 0;
+    char *p = r->buf, *end = r->buf + r->len;
     oc_status st = OC_OK;
     if (!r->bom_checked) {
         if (r->len < 3 && !final)
@@ -482,32 +471,13 @@ static oc_status process(csvr *r, int final, oc_error *err)
             (unsigned char)p[2] == 0xBF)
             p += 3;
     }
-    q = p;
     while (p < end) {
-        char *nl;
-        int has_nl;
-        /* the line ends of this line and of the CSVR_PEEK after it, if here */
-        for (; have < CSVR_PEEK + 1 && q < end; have++) {
-            char *e = memchr(q, '\n', (size_t)(end - q));
-            if (!e)
-                break;
-            nls[(head + have) % (CSVR_PEEK + 1)] = e;
-            q = e + 1;
-        }
-        has_nl = have > 0;
-        nl = has_nl ? nls[head] : end;
+        char *nl = memchr(p, '\n', (size_t)(end - p));
+        int has_nl = nl != NULL;
         if (!has_nl && !final)
             break;
-        r->peek = NULL;
-        if (have == CSVR_PEEK + 1) {
-            r->peek = nls[(head + CSVR_PEEK - 1) % (CSVR_PEEK + 1)] + 1;
-            r->peek_len = (size_t)(nls[(head + CSVR_PEEK) % (CSVR_PEEK + 1)] - r->peek);
-            r->peek_end = r->bytes_done + (uint64_t)(r->peek + r->peek_len + 1 - r->buf);
-        }
-        if (has_nl) {
-            head = (head + 1) % (CSVR_PEEK + 1);
-            have--;
-        }
+        if (!has_nl)
+            nl = end;
         if (r->lines < r->opt.skip_lines) {   /* above the header: not CSV */
             r->lines++;
             p = has_nl ? nl + 1 : end;
@@ -520,7 +490,6 @@ static oc_status process(csvr *r, int final, oc_error *err)
         if (st != OC_OK)
             break;
     }
-    r->peek = NULL;
     r->bytes_done += (uint64_t)(p - r->buf);
     memmove(r->buf, p, (size_t)(end - p));
     r->len = (size_t)(end - p);

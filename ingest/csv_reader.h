@@ -31,9 +31,6 @@
 #include "oc_row.h"
 #include "oc_source.h"
 
-/* Lines between a record and the line it shows in oc_row.peek. */
-#define CSVR_PEEK 16
-
 typedef struct csvr_options {
     char   delim;        /* default ',' */
     char   quote;        /* default '"' */

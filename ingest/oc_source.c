@@ -10,9 +10,11 @@
  * Inflating costs about as much as parsing, so for gzip input a producer
  * thread inflates into a small ring of blocks while the caller parses the
  * previous ones: on two cores the two stages overlap.  Plain input that is
- * hashed (OC_SRC_HASH) is read and hashed by that thread too.  The ring is fixed
- * (NBLK x BLK bytes), so memory stays bounded.  Errors found by the
- * producer travel with their block and reach the caller in order.
+ * hashed (OC_SRC_HASH) is read and hashed by that thread too, as is input
+ * with a watcher (src_open_watched), which that thread shows each block
+ * before the caller gets it.  The ring is fixed (NBLK x BLK bytes), so
+ * memory stays bounded.  Errors found by the producer travel with their
+ * block and reach the caller in order.
  */
 #define _POSIX_C_SOURCE 200809L
 #include "oc_source.h"
@@ -29,6 +31,7 @@
 #define RAW_CAP (256u * 1024u)
 #define NBLK 4
 #define BLK  (1u << 20)
+#define BLK_PAD 64   /* readable bytes after a block, for a watcher (OC_ROW_PAD) */
 
 struct blk {
     unsigned char *data;     /* owned, BLK bytes */
@@ -61,6 +64,8 @@ struct oc_source {
     pthread_cond_t  cv;
     struct blk      blk[NBLK];
     size_t          head, pos;   /* consumer: block and offset */
+    src_watch_fn    watch;       /* or NULL; called by the producer */
+    void           *watch_ctx;
 };
 
 static oc_status read_direct(oc_source *s, unsigned char *buf, size_t cap, size_t *n, oc_error *err);
@@ -78,6 +83,7 @@ static void *producer(void *arg)
 {
     oc_source *s = arg;
     size_t tail = 0;
+    uint64_t off = 0;   /* decoded bytes before block tail */
     for (;;) {
         struct blk *b = &s->blk[tail];
         size_t got = 0, n;
@@ -95,6 +101,9 @@ static void *producer(void *arg)
             st = read_direct(s, b->data + got, BLK - got, &n, &b->err);
             got += n;
         } while (st == OC_OK && n > 0 && got < BLK);
+        if (s->watch && st == OC_OK)
+            s->watch(s->watch_ctx, (const char *)b->data, got, off);   /* got 0: the end */
+        off += got;
         pthread_mutex_lock(&s->mu);
         b->len = got;
         b->st = st;
@@ -124,7 +133,7 @@ static oc_status start_thread(oc_source *s)
 {
     size_t i;
     for (i = 0; i < NBLK; i++)
-        if (!(s->blk[i].data = oc_malloc(BLK)))
+        if (!(s->blk[i].data = oc_calloc(BLK + BLK_PAD, 1)))
             return OC_ENOMEM;
     if (pthread_mutex_init(&s->mu, NULL) != 0)
         return OC_ENOMEM;
@@ -203,6 +212,12 @@ static oc_status fill(oc_source *s, oc_error *err)
 
 oc_status src_open(const char *path, unsigned flags, oc_source **out, oc_error *err)
 {
+    return src_open_watched(path, flags, NULL, NULL, out, err);
+}
+
+oc_status src_open_watched(const char *path, unsigned flags, src_watch_fn watch, void *ctx, oc_source **out,
+                           oc_error *err)
+{
     oc_source *s = oc_calloc(1, sizeof *s);
     oc_status st;
     *out = NULL;
@@ -210,6 +225,8 @@ oc_status src_open(const char *path, unsigned flags, oc_source **out, oc_error *
         src_close(s);
         return oc_error_set(err, OC_ENOMEM, "out of memory");
     }
+    s->watch = watch;
+    s->watch_ctx = ctx;
     s->hash = (flags & OC_SRC_HASH) != 0;
     if (s->hash)
         oc_sha256_init(&s->sha);
@@ -257,8 +274,9 @@ oc_status src_open(const char *path, unsigned flags, oc_source **out, oc_error *
         s->z_init = 1;
         s->in_member = 1;
     }
-    /* gzip is inflated, hashed input hashed, by a thread while the caller parses */
-    if ((s->gzip || s->hash) && start_thread(s) != OC_OK) {
+    /* gzip is inflated, hashed input hashed, watched input watched, by a
+     * thread while the caller parses */
+    if ((s->gzip || s->hash || s->watch) && start_thread(s) != OC_OK) {
         src_close(s);
         return oc_error_set(err, OC_ENOMEM, "out of memory");
     }

@@ -23,6 +23,16 @@ typedef struct oc_source oc_source;
 
 /* Opens path ("-" = stdin).  On failure err names the path. */
 OC_NODISCARD oc_status src_open(const char *path, unsigned flags, oc_source **out, oc_error *err);
+/* The same, with a watcher: a thread of the source reads ahead of the
+ * caller and calls watch with each piece of the decoded input before the
+ * caller reads it, in order: p[0..n) at decoded offset off, with 64
+ * readable bytes after p[n); n == 0 once, at the end of the input (not
+ * after an error).  p is valid only during the call.  A watcher may only
+ * speed up what the caller does with the bytes: if the thread cannot
+ * start, it is never called. */
+typedef void (*src_watch_fn)(void *ctx, const char *p, size_t n, uint64_t off);
+OC_NODISCARD oc_status src_open_watched(const char *path, unsigned flags, src_watch_fn watch, void *ctx,
+                                        oc_source **out, oc_error *err);
 /* Reads up to cap decoded bytes into buf; *n == 0 means end of input. */
 OC_NODISCARD oc_status src_read(oc_source *s, void *buf, size_t cap, size_t *n, oc_error *err);
 void        src_close(oc_source *s);          /* accepts NULL */

@@ -70,15 +70,20 @@ static const char *field_at(const char *p, size_t *len)
     return p + 5;
 }
 
+int lk_packed_has_key(const char *row, const char *k, size_t len)
+{
+    size_t n;
+    const char *p = field_at(row, &n);
+    return n == len && oc_eq_padded(p, k, len);
+}
+
 /* Is the key of the row at off (k, len)?  The arena ends with OC_ROW_PAD
  * bytes and a record's field has them, so keys of up to 16 bytes are
  * compared a word at a time, within the 33 bytes lk_prefetch_row loaded
  * (memcmp may load 32 bytes, reaching into a line it did not). */
 static inline int key_eq(const lk_table *t, uint32_t off, const char *k, size_t len)
 {
-    size_t n;
-    const char *p = field_at(t->arena + off, &n);
-    return n == len && oc_eq_padded(p, k, len);
+    return lk_packed_has_key(t->arena + off, k, len);
 }
 
 #if defined(__GNUC__)
@@ -343,10 +348,9 @@ void lk_prefetch_row(const lk_table *t, uint64_t h)
         i = (i + 1) & t->mask;
     if (s == 0)
         return;
-    if (t->unique) {   /* a row of up to 33 bytes, wherever it starts in a cache line */
-        PREFETCH(t->arena + (uint32_t)s - 1);
-        PREFETCH(t->arena + (uint32_t)s + 31);
-    } else
+    if (t->unique)
+        lk_prefetch_packed(t, (uint32_t)s - 1);   /* the row's handle is its arena offset */
+    else
         PREFETCH(&t->gstart[(uint32_t)s - 1]);
 }
 
@@ -379,10 +383,23 @@ size_t lk_find(const lk_table *t, const char *k, size_t len, uint32_t *first)
     return lk_find_hashed(t, k, len, oc_hash_padded(k, len), first);   /* keys are fields: padded */
 }
 
-oc_field lk_field(const lk_table *t, uint32_t r, size_t c)
+oc_field lk_field(const lk_table *t, uint32_t r, size_t c) { return lk_packed_col(lk_packed(t, r), c); }
+
+const char *lk_packed(const lk_table *t, uint32_t r) { return t->arena + (t->unique ? r : t->rec[r]); }
+
+size_t lk_packed_size(const lk_table *t, const char *row)
+{
+    const char *p = row;
+    size_t i, n;
+    for (i = 0; i <= t->ncols; i++)
+        p = field_at(p, &n) + n;
+    return (size_t)(p - row);
+}
+
+oc_field lk_packed_col(const char *row, size_t c)
 {
     oc_field f;
-    const char *p = t->arena + (t->unique ? r : t->rec[r]);
+    const char *p = row;
     size_t i;
     for (i = 0; i <= c; i++) {
         p = field_at(p, &f.len);
@@ -390,6 +407,16 @@ oc_field lk_field(const lk_table *t, uint32_t r, size_t c)
     }
     f.ptr = field_at(p, &f.len);
     return f;
+}
+
+
+void lk_prefetch_packed(const lk_table *t, uint32_t r)
+{
+    if (t->unique) {   /* a row of up to 33 bytes, wherever it starts in a cache line */
+        PREFETCH(t->arena + r);
+        PREFETCH(t->arena + r + 32);
+    } else
+        PREFETCH(&t->rec[r]);
 }
 
 size_t lk_nrows(const lk_table *t) { return t->nrows; }

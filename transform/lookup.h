@@ -55,6 +55,19 @@ size_t   lk_find_hashed(const lk_table *t, const char *k, size_t len, uint64_t h
 void     lk_prefetch_slot(const lk_table *t, uint64_t h);
 void     lk_prefetch_row(const lk_table *t, uint64_t h);
 
+/* A row as stored ("packed": its key, then the kept columns, each with its
+ * length), for callers that hold or copy rows rather than handles:
+ * lk_packed gives row r's (valid until lk_free, padded like a field),
+ * lk_packed_size its length, lk_packed_col its column c (as lk_field; on
+ * a copy, OC_ROW_PAD readable bytes must follow the copy), and
+ * lk_packed_has_key tells whether its key is (k, len), k padded as for
+ * lk_find.  lk_prefetch_packed starts loading row r. */
+const char *lk_packed(const lk_table *t, uint32_t r);
+size_t      lk_packed_size(const lk_table *t, const char *row);
+oc_field    lk_packed_col(const char *row, size_t c);
+int         lk_packed_has_key(const char *row, const char *k, size_t len);
+void        lk_prefetch_packed(const lk_table *t, uint32_t r);
+
 size_t lk_nrows(const lk_table *t);
 uint32_t lk_row(const lk_table *t, size_t i);   /* handle of row i (0 .. lk_nrows-1), grouped by key */
 size_t lk_nkeys(const lk_table *t);

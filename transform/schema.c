@@ -24,7 +24,7 @@
 #define CONFIG_LIMIT (64u << 20)   /* bytes per configuration or code-list file */
 #define FAST_BANDS   4096          /* band lookup table size limit */
 #define DEFAULT_MAX_OPEN 65535u
-#define PREFETCH_FROM (2u << 20)   /* bytes of a lookup from which its loads are prefetched */
+#define AHEAD_FROM (2u << 20)   /* bytes of a lookup from which it is resolved ahead (ahead.h) */
 
 const char *schema_reason_name(sch_reason r)
 {
@@ -153,6 +153,7 @@ void schema_free(schema *s)
         free_lookup(&s->lookups[i]);
     oc_free(s->lookups);
     oc_free(s->out);
+    oc_free(s->col_order);
     oc_free(s->combo);
     oc_free(s->dims);
     oc_free(s->cols);
@@ -936,6 +937,7 @@ static oc_status load_lookups(schema *s, const oc_ynode *n, oc_error *err)
         L->on_field = -1;
         L->rank_col = -1;
         L->cur = UINT32_MAX;
+        L->row = NULL;
         L->delim = ',';
         L->quote = '"';
         if (!(L->id = oc_strdup(n->keys[i]->str)))
@@ -1115,7 +1117,7 @@ oc_status schema_load(const char *path, schema **out, oc_error *err)
     static const char *const fmt_keys[] = {"delimiter", "quote", "header", "encoding", "skip", NULL};
     schema *s;
     char *buf = NULL;
-    size_t len, i;
+    size_t len, i, at;
     oc_ynode *root = NULL;
     const oc_ynode *n, *cols, *dims;
     oc_sha256 sha;
@@ -1278,10 +1280,16 @@ oc_status schema_load(const char *path, schema **out, oc_error *err)
         }
     }
     s->out_cap = 1;   /* coded records of one input record (more through match: each) */
-    if (!(s->out = oc_calloc(s->ndims, sizeof *s->out))) {
+    if (!(s->out = oc_calloc(s->ndims, sizeof *s->out)) || !(s->col_order = oc_calloc(s->ncols, sizeof *s->col_order))) {
         st = nomem(err);
         goto fail;
     }
+    for (i = 0; i < s->ncols; i++)
+        if (s->cols[i].lookup < 0)
+            s->col_order[s->ndirect++] = (int)i;
+    for (i = 0, at = s->ndirect; i < s->ncols; i++)
+        if (s->cols[i].lookup >= 0)
+            s->col_order[at++] = (int)i;
     if (!s->header) {
         size_t mx = 0;
         for (i = 0; i < s->ncols; i++)
@@ -1638,9 +1646,9 @@ static int lookup_key(const schema *s, const sch_lookup *L, const oc_row *row, o
         return 1;
     }
     P = &s->lookups[L->parent];
-    if (P->cur == UINT32_MAX)
+    if (!P->row)
         return 0;
-    *k = lk_field(P->tab, P->cur, L->on_col);
+    *k = lk_packed_col(P->row, L->on_col);
     return 1;
 }
 
@@ -1648,25 +1656,36 @@ static oc_field lookup_value(const schema *s, const sch_column *c)
 {
     const sch_lookup *L = &s->lookups[c->lookup];
     oc_field f;
-    if (L->cur != UINT32_MAX)
-        return lk_field(L->tab, L->cur, c->lk_col);
+    if (L->row)
+        return lk_packed_col(L->row, c->lk_col);
     f.ptr = empty_value;
     f.len = 0;
     return f;
 }
 
+/* Lookup i's current row: handle h (UINT32_MAX: none). */
+static void set_row(sch_lookup *L, uint32_t h)
+{
+    L->cur = h;
+    L->row = h == UINT32_MAX ? NULL : lk_packed(L->tab, h);
+}
+
 /* The rows of lookup i for the current record: how many (the first in
- * *first), or -1 when its parent matched nothing. */
-static long find_rows(const schema *s, const oc_row *row, size_t i, uint32_t *first)
+ * *first, and in *copy a copy of it or NULL), or -1 when its parent
+ * matched nothing. */
+static long find_rows(const schema *s, const oc_row *row, size_t i, uint32_t *first, const char **copy)
 {
     const sch_lookup *L = &s->lookups[i];
+    const sch_hit *h = s->hint ? &s->hint[i] : NULL;
     oc_field k;
+    *copy = NULL;
     if (!lookup_key(s, L, row, &k))
         return -1;
-    if (s->hint && L->parent < 0) {   /* hashed already (schema_prefetch) */
-        size_t n = lk_find_hashed(L->tab, k.ptr, k.len, s->hint[i], first);
-        if (n)   /* a match is a match: its key was compared */
-            return (long)n;
+    if (h && h->n && L->parent < 0 &&
+        lk_packed_has_key(h->row ? h->row : lk_packed(L->tab, h->first), k.ptr, k.len)) {
+        *first = h->first;   /* found ahead for this key (ahead.h): its rows */
+        *copy = h->row;
+        return (long)h->n;
     }
     return (long)lk_find(L->tab, k.ptr, k.len, first);   /* a hint never makes a miss */
 }
@@ -1677,13 +1696,24 @@ static int pick(schema *s, const oc_row *row, size_t i)
 {
     sch_lookup *L = &s->lookups[i];
     uint32_t first, best = 0, best_rank = UINT32_MAX;
+    const char *copy;
     size_t m, j;
     long n;
-    L->cur = UINT32_MAX;
-    if ((n = find_rows(s, row, i, &first)) <= 0)
+    if (s->hint && s->hint[i].row && L->parent < 0) {   /* most records: one row, found ahead */
+        const oc_field *k = &row->fields[L->on_field];
+        if (lk_packed_has_key(s->hint[i].row, k->ptr, k->len)) {
+            L->cur = s->hint[i].first;
+            L->row = s->hint[i].row;
+            return 1;
+        }
+    }
+    set_row(L, UINT32_MAX);
+    if ((n = find_rows(s, row, i, &first, &copy)) <= 0)
         return (int)n;
     if (L->match != SCH_MATCH_PRINCIPAL || n == 1) {
-        L->cur = first;
+        set_row(L, first);
+        if (copy)
+            L->row = copy;
         return 1;
     }
     /* the principal match: the best rank of rank_col's code; ties and
@@ -1692,7 +1722,7 @@ static int pick(schema *s, const oc_row *row, size_t i)
         const sch_column *c = &s->cols[L->rank_col];
         uint32_t r = UINT32_MAX, idx;
         oc_field v;
-        L->cur = first + (uint32_t)m;
+        set_row(L, first + (uint32_t)m);
         for (j = 0; j < L->nrank_path; j++) {
             const sch_lookup *P = &s->lookups[L->rank_path[j]];
             if (pick(s, row, (size_t)L->rank_path[j]) == 0 && !P->unmatched_empty)
@@ -1708,7 +1738,7 @@ static int pick(schema *s, const oc_row *row, size_t i)
             best = (uint32_t)m;
         }
     }
-    L->cur = first + best;
+    set_row(L, first + best);
     return 1;
 }
 
@@ -1738,9 +1768,10 @@ static oc_status resolve(schema *s, const oc_row *row, size_t i, sch_reason *rea
         sch_lookup *L = &s->lookups[i];
         if (L->match == SCH_MATCH_EACH) {
             uint32_t first;
+            const char *copy;
             long n, m;
-            L->cur = UINT32_MAX;
-            if ((n = find_rows(s, row, i, &first)) < 0)
+            set_row(L, UINT32_MAX);
+            if ((n = find_rows(s, row, i, &first, &copy)) < 0)
                 continue;
             if (n == 0) {
                 if (!L->unmatched_empty)
@@ -1749,7 +1780,7 @@ static oc_status resolve(schema *s, const oc_row *row, size_t i, sch_reason *rea
             }
             for (m = 0; m < n; m++) {
                 oc_status st;
-                L->cur = first + (uint32_t)m;
+                set_row(L, first + (uint32_t)m);
                 if ((st = resolve(s, row, i + 1, reason, err)) != OC_OK)
                     return st;
             }
@@ -1776,16 +1807,17 @@ static oc_status resolve(schema *s, const oc_row *row, size_t i, sch_reason *rea
 static void lookup_fields(schema *s)
 {
     size_t j;
-    for (j = 0; j < s->ncols; j++)
-        if (s->cols[j].lookup >= 0)
-            s->cols[j].cur_f = lookup_value(s, &s->cols[j]);
+    for (j = s->ndirect; j < s->ncols; j++) {
+        sch_column *c = &s->cols[s->col_order[j]];
+        c->cur_f = lookup_value(s, c);
+    }
 }
 
 static void use_combo(schema *s, size_t k)
 {
     size_t j;
     for (j = 0; j < s->nlookups; j++)
-        s->lookups[j].cur = s->combo[k * s->nlookups + j];
+        set_row(&s->lookups[j], s->combo[k * s->nlookups + j]);
     lookup_fields(s);
 }
 
@@ -1813,9 +1845,10 @@ oc_status schema_recode(schema *s, const oc_row *row, const uint32_t **codes, si
         else
             *weight = (uint64_t)v;
     }
-    for (d = 0; d < s->ncols; d++)
-        if (s->cols[d].lookup < 0)
-            s->cols[d].cur_f = row->fields[s->cols[d].field];
+    for (d = 0; d < s->ndirect; d++) {
+        sch_column *c = &s->cols[s->col_order[d]];
+        c->cur_f = row->fields[c->field];
+    }
     if (s->each < 0) {   /* one coded record: no need to keep the choice */
         if (s->nlookups) {
             for (k = 0; k < s->nlookups; k++)
@@ -1859,7 +1892,7 @@ int schema_prefetch_pays(const schema *s)
 {
     size_t i;
     for (i = 0; i < s->nlookups; i++)
-        if (s->lookups[i].parent < 0 && lk_mem_bytes(s->lookups[i].tab) > PREFETCH_FROM)
+        if (s->lookups[i].parent < 0 && lk_mem_bytes(s->lookups[i].tab) > AHEAD_FROM)
             return 1;
     return 0;
 }
@@ -1901,25 +1934,14 @@ static int field_span(const char *p, size_t len, char c, size_t k, size_t *start
     return 1;
 }
 
-void schema_prefetch(const schema *s, const char *line, size_t len, uint64_t *h, int stage)
+int schema_line_field(const schema *s, const char *p, size_t len, size_t k, oc_field *f)
 {
-    size_t i;
-    for (i = 0; i < s->nlookups; i++) {
-        const sch_lookup *L = &s->lookups[i];
-        size_t start = 0, end;
-        if (L->parent >= 0 || L->on_field < 0)
-            continue;   /* chained lookups wait for their parent's row */
-        if (stage) {
-            lk_prefetch_row(L->tab, h[i]);
-            continue;
-        }
-        if (!field_span(line, len, s->delim, (size_t)L->on_field, &start, &end)) {
-            h[i] = 0;   /* too few fields: the record will be rejected */
-            continue;
-        }
-        h[i] = lk_hash_padded(line + start, end - start);   /* a peeked line is padded (oc_row.h) */
-        lk_prefetch_slot(L->tab, h[i]);
-    }
+    size_t start, end;
+    if (!field_span(p, len, s->delim, k, &start, &end))
+        return 0;
+    f->ptr = p + start;
+    f->len = end - start;
+    return 1;
 }
 
 /* ---------- dimension codes ---------- */

@@ -125,6 +125,14 @@ typedef struct sch_dim {
 
 typedef enum sch_match { SCH_MATCH_ONE, SCH_MATCH_EACH, SCH_MATCH_PRINCIPAL } sch_match;
 
+/* The rows of a lookup found for a key: n of them from handle first (n 0:
+ * none found, or not looked for); row, if not NULL, a copy of the first
+ * (lk_packed) with OC_ROW_PAD readable bytes after it. */
+typedef struct sch_hit {
+    uint32_t    first, n;
+    const char *row;
+} sch_hit;
+
 typedef struct sch_lookup {
     char       *id;         /* owned */
     char       *path;       /* owned: the file, relative to the schema resolved */
@@ -145,6 +153,7 @@ typedef struct sch_lookup {
     size_t      nkeep;
     lk_table   *tab;        /* owned */
     uint32_t    cur;        /* per record: matched row, or UINT32_MAX: none */
+    const char *row;        /* per record: that row (lk_packed, or a copy of it), or NULL */
 } sch_lookup;
 
 typedef struct schema {
@@ -161,6 +170,9 @@ typedef struct schema {
     int         count_field;/* input field of the count */
     size_t      ncols;
     sch_column *cols;       /* owned */
+    int        *col_order;  /* owned: ncols column indices, those read from the input
+                             * (ndirect) before those drawn through lookups */
+    size_t      ndirect;
     size_t      ndims;
     sch_dim    *dims;       /* owned */
     size_t      nfields;    /* expected fields per record, from the header */
@@ -169,8 +181,9 @@ typedef struct schema {
     size_t      nlookups;
     sch_lookup *lookups;    /* owned; a parent comes before its children */
     int         each;       /* index of the match: each lookup, or -1 */
-    const uint64_t *hint;   /* borrowed, may be NULL: for the record about to be recoded, per
-                             * lookup on an input column, its key's hash (schema_prefetch) */
+    const sch_hit *hint;    /* borrowed, may be NULL: for the record about to be recoded, per
+                             * lookup, rows found for its key's field read from the raw line
+                             * (ahead.h); used only if the first row's key is the record's */
     uint32_t   *out;        /* owned: coded records of the current input record */
     size_t      out_cap;    /* in records */
     uint32_t   *combo;      /* owned: the lookups' rows of each coded record */
@@ -196,15 +209,12 @@ OC_NODISCARD oc_status schema_bind_header(schema *s, const oc_row *row, oc_error
 OC_NODISCARD oc_status schema_recode(schema *s, const oc_row *row, const uint32_t **codes, size_t *n,
                                      uint64_t *weight, sch_reason *reason, oc_error *err);
 
-/* Optional, a hint that never changes results: starts the memory loads a
- * record still to come will need from the lookups on input columns, given
- * its raw line (with OC_ROW_PAD readable bytes after it, as oc_row.peek
- * has; split at the delimiter only, so a quoted line may give
- * wrong keys, which only wastes the loads).  Stage 0, some records ahead:
- * hashes its keys into h (nlookups entries) and loads their index slots;
- * stage 1, a few records later, with the same h: loads their rows. */
-void schema_prefetch(const schema *s, const char *line, size_t len, uint64_t *h, int stage);
-/* Is that worth it: is a lookup on an input column larger than the cache? */
+/* Field k (0-based) of a raw line p[0..len) split at the delimiter alone
+ * (a quoted line may be split wrongly): 1, or 0 if it has fewer fields. */
+int schema_line_field(const schema *s, const char *p, size_t len, size_t k, oc_field *f);
+
+/* Is resolving lookups ahead worth a thread (ahead.h): is a lookup on an
+ * input column larger than the cache? */
 int  schema_prefetch_pays(const schema *s);
 
 size_t      dim_ncodes(const sch_dim *d);

@@ -50,6 +50,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "ahead.h"
 #include "csv_reader.h"
 #include "oc_error.h"
 #include "oc_mem.h"
@@ -336,9 +337,6 @@ static void rb_row(rowbuf *rb, oc_row *row, uint64_t record)
     row->record = record;
     row->raw = "";
     row->raw_len = 0;
-    row->peek = NULL;
-    row->peek_len = 0;
-    row->peek_end = 0;
     row->end_off = 0;
 }
 
@@ -574,41 +572,75 @@ typedef struct pass_ctx {
     uint32_t *codes;
     int       bound;
     size_t    rows;
-    /* the last CSVR_PEEK + 1 lines the reader showed (oc_row.peek): where
-     * each ends, and its key hashes (schema_prefetch) when nlookups <= 16 */
-    uint64_t  peek_end[CSVR_PEEK + 1];
-    uint64_t  peek_h[CSVR_PEEK + 1][16];
-    size_t    npeek;
+    ahead    *ahead;    /* second pass: the lines resolved ahead, as the ocstat pass does */
+    const char *text;   /* its input */
+    size_t    text_len;
 } pass_ctx;
 
-/* As the pass does: the line the reader shows below row goes through
- * schema_prefetch; when a record without quotes or CR (split at the
- * delimiter alone) is one of those lines, the hashes must be those of its
- * key fields (a wrong hash would only cost speed, as lookups fall back to
- * hashing; still, the prefetcher must split alike). */
-static void check_prefetch(pass_ctx *c, const oc_row *row)
+/* Is row a whole physical line of the text (ending at row->end_off)
+ * without quote or CR, so split at the delimiter alone? */
+static int plain_line(const pass_ctx *c, const oc_row *row)
+{
+    size_t end = (size_t)row->end_off, start;
+    if (!row->end_off || end > c->text_len || memchr(row->raw, c->s->quote, row->raw_len) ||
+        memchr(row->raw, '\r', row->raw_len))
+        return 0;
+    if (c->text[end - 1] == '\n')
+        end--;
+    for (start = end; start > 0 && c->text[start - 1] != '\n'; start--)
+        ;
+    return end - start == row->raw_len && memcmp(c->text + start, row->raw, row->raw_len) == 0;
+}
+
+/* Second pass: the record with the hints resolved ahead for its line (the
+ * watcher saw every byte before the reader, as in ocstat) must recode as
+ * without them: same status, reason and codes.  A record of one plain line
+ * (no quote, no CR) must have its hints, and each must be its key's rows. */
+static oc_status ahead_row(pass_ctx *c, const oc_row *row)
 {
     schema *s = c->s;
-    size_t i, j, n = row->peek_len;
-    int plain = !memchr(row->raw, s->quote, row->raw_len) && !memchr(row->raw, '\r', row->raw_len);
-    if (s->nlookups > 16)
-        return;
-    for (j = 0; j < CSVR_PEEK + 1 && j < c->npeek; j++)
-        if (row->end_off && c->peek_end[j] == row->end_off && row->nfields == s->nfields && plain)
-            for (i = 0; i < s->nlookups; i++) {
-                const sch_lookup *L = &s->lookups[i];
-                if (L->parent < 0 && L->on_field >= 0 && (size_t)L->on_field < row->nfields &&
-                    c->peek_h[j][i] != lk_hash(row->fields[L->on_field].ptr, row->fields[L->on_field].len))
-                    abort();
-            }
-    if (!row->peek)
-        return;
-    j = c->npeek++ % (CSVR_PEEK + 1);
-    if (n > 0 && row->peek[n - 1] == '\r')
-        n--;
-    c->peek_end[j] = row->peek_end;
-    schema_prefetch(s, row->peek, n, c->peek_h[j], 0);
-    schema_prefetch(s, NULL, 0, c->peek_h[j], 1);
+    const sch_hit *h = row->end_off ? ahead_hits(c->ahead, row->end_off) : NULL;
+    int plain = plain_line(c, row);
+    uint32_t a[SCH_MAX_DIMS], first;
+    const uint32_t *out = NULL;
+    uint64_t w1 = 0, w2 = 0;
+    sch_reason why1 = SCH_R_NONE, why2 = SCH_R_NONE;
+    size_t n1 = 0, n2 = 0, i;
+    oc_error err;
+    oc_status st1, st2;
+    if (plain && !h && row->nfields == s->nfields) {
+        fprintf(stderr, "line %llu: no hint for a plain line\n", (unsigned long long)row->line);
+        abort();
+    }
+    for (i = 0; h && plain && row->nfields == s->nfields && i < s->nlookups; i++) {
+        const sch_lookup *L = &s->lookups[i];
+        size_t n;
+        if (L->parent >= 0 || L->on_field < 0)
+            continue;
+        n = lk_find(L->tab, row->fields[L->on_field].ptr, row->fields[L->on_field].len, &first);
+        if (h[i].n != n || (n && (h[i].first != first ||
+                                 (h[i].row && memcmp(h[i].row, lk_packed(L->tab, first),
+                                                     lk_packed_size(L->tab, h[i].row)) != 0)))) {
+            fprintf(stderr, "line %llu: hint %u rows from %u, lk_find %zu from %u\n", (unsigned long long)row->line,
+                    h[i].n, h[i].first, n, first);
+            abort();
+        }
+    }
+    oc_error_clear(&err);
+    s->hint = NULL;
+    st1 = schema_recode(s, row, &out, &n1, &w1, &why1, &err);
+    if (st1 == OC_OK)
+        memcpy(a, out, s->ndims * sizeof *a);   /* the first coded record */
+    oc_error_clear(&err);
+    s->hint = h;
+    st2 = schema_recode(s, row, &out, &n2, &w2, &why2, &err);
+    s->hint = NULL;
+    if (st1 != st2 || why1 != why2 || n1 != n2 || w1 != w2 || (st1 == OC_OK && memcmp(a, out, s->ndims * sizeof *a))) {
+        fprintf(stderr, "line %llu: recoded otherwise with hints (status %d/%d, reason %d/%d)\n",
+                (unsigned long long)row->line, (int)st1, (int)st2, (int)why1, (int)why2);
+        abort();
+    }
+    return OC_OK;
 }
 
 static oc_status pass_row(void *vc, const oc_row *row, oc_error *err)
@@ -617,7 +649,7 @@ static oc_status pass_row(void *vc, const oc_row *row, oc_error *err)
     oc_status st;
     if (!c->bound && c->s->header) {
         c->bound = 1;
-        return schema_bind_header(c->s, row, err);
+        return c->ahead ? OC_OK : schema_bind_header(c->s, row, err);
     }
     if (!c->bound) {
         c->bound = 1;
@@ -627,7 +659,8 @@ static oc_status pass_row(void *vc, const oc_row *row, oc_error *err)
     }
     if (++c->rows > MAX_ROWS)
         return oc_error_set(err, OC_EDATA, "enough rows");
-    check_prefetch(c, row);
+    if (c->ahead)
+        return ahead_row(c, row);
     st = recode_one(c->s, row, c->codes);
     if (st != OC_OK)
         return oc_error_set(err, st, "recode failed");
@@ -646,6 +679,46 @@ static void buf_add(char **b, size_t *len, size_t *cap, const void *p, size_t n)
     }
     memcpy(*b + *len, p, n);
     *len += n;
+}
+
+/* The text again, in pieces of random sizes, each shown to the watcher
+ * (ahead_watch, with 64 readable bytes after it) before the reader gets it,
+ * as the source's thread does in ocstat; records checked by ahead_row. */
+static void ahead_pass(schema *s, const csvr_options *opt, const char *b, size_t len)
+{
+    char piece[256 + 64];
+    pass_ctx c;
+    csvr *r;
+    oc_error err;
+    oc_status st = OC_OK;
+    size_t off = 0;
+    memset(&c, 0, sizeof c);
+    c.s = s;
+    c.text = b;
+    c.text_len = len;
+    if (!(c.ahead = ahead_new(s)))
+        return;   /* no lookup on an input column */
+    ahead_start(c.ahead);
+    if (!(r = csvr_new(opt, "data.csv", pass_row, &c)))
+        abort();
+    oc_error_clear(&err);
+    while (off < len && st == OC_OK) {
+        size_t n = 1 + pick(256);
+        if (n > len - off)
+            n = len - off;
+        memcpy(piece, b + off, n);
+        memset(piece + n, 'x', 64);   /* readable, not zero: the watcher must stop at n */
+        ahead_watch(c.ahead, piece, n, off);
+        memset(piece, 'y', n);        /* the watcher kept nothing of it */
+        st = csvr_feed(r, b + off, n, &err);
+        off += n;
+    }
+    ahead_watch(c.ahead, piece, 0, off);
+    if (st == OC_OK)
+        st = csvr_finish(r, &err);
+    check_error(&err, st);
+    csvr_free(r);
+    ahead_free(c.ahead);
 }
 
 static void csv_pass(schema *s, uint32_t *codes, const uint8_t *body, size_t body_len)
@@ -695,6 +768,8 @@ static void csv_pass(schema *s, uint32_t *codes, const uint8_t *body, size_t bod
         st = csvr_finish(r, &err);
     check_error(&err, st);
     csvr_free(r);
+    if (st == OC_OK && c.bound)
+        ahead_pass(s, &opt, b ? b : "", len);
     free(b);
 }
 

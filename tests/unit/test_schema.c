@@ -220,47 +220,51 @@ Test(schema, iccs_parents)
     cr_assert_eq(iccs_valid("02a1", 4), 0);
 }
 
-/* The prefetcher finds a record's key in its raw line exactly where the
- * reader's fast path would split it: first, middle and last fields, fields
- * longer than a word, empty keys, a line too short to have the key. */
-Test(schema, prefetch_hashes_the_key_field)
+/* The watcher (ahead.h) finds a record's key in its raw line exactly where
+ * the reader's fast path would split it: every field of each line, fields
+ * longer than a word and across a sixteen-byte boundary, empty fields, a
+ * line too short to have the field. */
+Test(schema, line_field_splits_at_the_delimiter)
 {
     static const char *const lines[] = {
         "k1,x,y",  "a,1234567890123,z",          "a,,z",         "0123456789abcdefghij,key-longer-than-8,",
         "a,b",     "a,b,key,d,e,f,g,h,i,j,k,l", "a",            ",,,",
-        /* keys before, across and after a sixteen-byte boundary */
+        /* fields before, across and after a sixteen-byte boundary */
         "0123456789abcde,key,z", "0123456789abcdef,key,z", "0123456789abcdefghijklmnopqrstuvwxyz0123,k,z",
         "a,0123456789abcdefghijklmnopqrstuvwxyz", "a,0123456789abcd", "a,0123456789abc,", ",,,,,,,,,,,,,,,,,,,",
     };
     schema *s;
     oc_error err;
-    oc_field f[3];
-    const char *hdr[] = {"sex", "id", "other"};
-    oc_row r;
-    size_t i;
-    free(tu_write_str(dir, "people.csv", "id,sex\n1,F\n"));
+    size_t i, k;
     cr_assert_eq(load("dataset: t\n"
-                      "lookups:\n"
-                      "  p: {file: people.csv, key: id, on: id}\n"
                       "columns:\n"
-                      "  sex: {type: code, lookup: p, map: {F: F}}\n"
+                      "  sex: {type: code, map: {F: F}}\n"
                       "dimensions:\n"
                       "  SEX: {from: sex}\n",
                       &s, &err),
                  OC_OK, "%s", err.msg);
-    r = mkrow(f, 3, hdr);
-    cr_assert_eq(schema_bind_header(s, &r, &err), OC_OK, "%s", err.msg);
-    for (i = 0; i < sizeof lines / sizeof lines[0]; i++) {
-        char line[128] = {0};   /* padded, as the reader's lines are */
-        const char *p = strcpy(line, lines[i]), *a = strchr(p, ','), *b;
-        uint64_t h[1] = {42}, want = 0;
-        if (a) {   /* the second field, by hand */
-            b = strchr(a + 1, ',');
-            want = lk_hash(a + 1, b ? (size_t)(b - a - 1) : strlen(a + 1));
+    for (i = 0; i < sizeof lines / sizeof lines[0]; i++)
+        for (k = 0; k < 14; k++) {
+            char line[128];
+            const char *p, *a, *b;
+            size_t n = 0;
+            oc_field f = {NULL, 0};
+            int got;
+            memset(line, ',', sizeof line);   /* delimiters past the end must not count */
+            memcpy(line, lines[i], strlen(lines[i]));
+            /* field k by hand */
+            for (a = lines[i]; n < k && (a = strchr(a, ',')) != NULL; n++)
+                a++;
+            got = schema_line_field(s, line, strlen(lines[i]), k, &f);
+            if (!a) {
+                cr_assert_eq(got, 0, "line '%s' field %zu", lines[i], k);
+                continue;
+            }
+            b = strchr(a, ',');
+            p = line + (a - lines[i]);
+            cr_assert_eq(got, 1, "line '%s' field %zu", lines[i], k);
+            cr_assert(f.ptr == p && f.len == (b ? (size_t)(b - a) : strlen(a)), "line '%s' field %zu: '%.*s'",
+                      lines[i], k, (int)f.len, f.ptr);
         }
-        schema_prefetch(s, p, strlen(p), h, 0);
-        cr_assert_eq(h[0], want, "line '%s'", p);
-        schema_prefetch(s, NULL, 0, h, 1);   /* loads only */
-    }
     schema_free(s);
 }

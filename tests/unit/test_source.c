@@ -137,3 +137,85 @@ Test(source, sha256_of_raw_bytes)
     free(p);
     tu_rmdir(dir);
 }
+
+/* A watcher sees every decoded byte once, in order and at its offset,
+ * before the reader gets it, with 64 readable bytes after each piece, and
+ * the end once (n == 0); plain and gzip, several blocks. */
+typedef struct watched {
+    char    *seen;
+    size_t   len, cap, ends, bad;
+    uint64_t end_off;
+} watched;
+
+static void watch(void *ctx, const char *p, size_t n, uint64_t off)
+{
+    watched *w = ctx;
+    volatile char sink = 0;
+    size_t i;
+    if (off != w->len || w->ends)
+        w->bad++;
+    if (n == 0) {
+        w->ends++;
+        w->end_off = off;
+        return;
+    }
+    for (i = 0; i < 64; i++)   /* readable (ASan would tell) */
+        sink ^= p[n + i];
+    (void)sink;
+    if (w->len + n > w->cap) {
+        w->bad++;
+        return;
+    }
+    memcpy(w->seen + w->len, p, n);
+    w->len += n;
+}
+
+Test(source, a_watcher_sees_every_byte_first)
+{
+    char *dir = tu_tmpdir(), *plain, *gzp, *big, *out;
+    size_t n = 3u << 20, zcap = n + 4096, zn, i, len, got;
+    unsigned char *z = malloc(zcap);
+    const char *paths[2];
+    oc_error err;
+    cr_assert_not_null(z);
+    big = malloc(n);
+    out = malloc(n);
+    cr_assert(big && out);
+    for (i = 0; i < n; i++)
+        big[i] = (char)('a' + (i * 7 + i / 1000) % 26);
+    zn = gz(big, n, z, zcap);
+    plain = tu_write(dir, "big.csv", big, n);
+    gzp = tu_write(dir, "big.csv.gz", z, zn);
+    paths[0] = plain;
+    paths[1] = gzp;
+    for (i = 0; i < 2; i++) {
+        watched w = {malloc(n), 0, n, 0, 0, 0};
+        oc_source *s;
+        oc_status st;
+        cr_assert_not_null(w.seen);
+        oc_error_clear(&err);
+        cr_assert_eq(src_open_watched(paths[i], 0, watch, &w, &s, &err), OC_OK, "%s", err.msg);
+        len = 0;
+        do {
+            st = src_read(s, out + len, n - len < 100000 ? n - len : 100000, &got, &err);
+            cr_assert_eq(st, OC_OK, "%s", err.msg);
+            cr_assert_leq(len + got, w.len, "the reader got bytes the watcher had not seen");
+            len += got;
+        } while (got > 0 && len < n);
+        if (len == n)   /* the end */
+            cr_assert_eq(src_read(s, out, 1, &got, &err), OC_OK);
+        src_close(s);
+        cr_assert_eq(len, n);
+        cr_assert_eq(w.bad, 0);
+        cr_assert_eq(w.ends, 1);
+        cr_assert_eq(w.end_off, n);
+        cr_assert(memcmp(w.seen, big, n) == 0 && memcmp(out, big, n) == 0);
+        free(w.seen);
+    }
+    free(plain);
+    free(gzp);
+    free(big);
+    free(out);
+    free(z);
+    tu_rmdir(dir);
+}

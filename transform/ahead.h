@@ -1,0 +1,57 @@
+/*
+ * ahead.h - lookups resolved ahead of the parser.
+ *
+ * A join through a lookup larger than the cache costs two memory loads a
+ * record (the key's index slot, then its row), each a cache miss.  The
+ * source's reading thread (src_open_watched) hands every block of input to
+ * ahead_watch before the parser sees it; ahead_watch splits the block into
+ * lines, takes each line's key field for every lookup on an input column
+ * (split at the delimiter alone), and finds its rows, a few lines at a
+ * time so that the misses overlap.  The parser's thread then asks
+ * ahead_hits for the record that ends at a given input offset and gets the
+ * rows found for that line, if any.
+ *
+ * Owns: the found rows of the blocks in flight (a fixed ring of result
+ * arrays, each as long as its block's lines need), and a copy of a line
+ * cut by a block's end.
+ *
+ * Promises: a hint, never a result.  A line with quotes may be split
+ * wrongly and a record may not be the line it is matched with, so the
+ * caller checks that the key of the row it is given is the record's own
+ * (schema_recode does) and otherwise looks the key up itself.  Nothing
+ * waits for ahead: ahead_hits returns NULL when it has no answer.  Memory
+ * is bounded by AHEAD_NRES arrays of at most AHEAD_MAX_LINES lines each.
+ */
+#ifndef AHEAD_H
+#define AHEAD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "schema.h"
+
+typedef struct ahead ahead;
+
+/* For the lookups of s on input columns, or NULL if s has none or out of
+ * memory (then nothing is resolved ahead). */
+ahead *ahead_new(const schema *s);
+/* Stops the watcher: a call under way returns at once and later calls do
+ * nothing (call before closing the source, whose thread may be waiting
+ * for a free result array). */
+void ahead_cancel(ahead *a);
+void ahead_free(ahead *a);   /* accepts NULL; after the source is closed */
+
+/* The parser's thread, once the schema knows the input's fields (header
+ * bound): from the next block on, lines are resolved. */
+void ahead_start(ahead *a);
+
+/* The source's watcher (src_watch_fn): ctx is the ahead. */
+void ahead_watch(void *ctx, const char *p, size_t n, uint64_t off);
+
+/* The parser's thread, records in input order: the rows found for the line
+ * that ends at input offset end_off (after its line end), one sch_hit per
+ * lookup of the schema (n == 0: not found or not tried), or NULL.  Valid
+ * until the next call. */
+const sch_hit *ahead_hits(ahead *a, uint64_t end_off);
+
+#endif
