@@ -49,11 +49,15 @@ struct pending {
 };
 
 struct ahead {
-    /* read by both, written by ahead_new only */
-    const schema *s;
+    /* read by both, written by ahead_new and ahead_start only (the watcher
+     * reads nothing of the schema, whose lookups the parser writes) */
     size_t        nlk;                /* s->nlookups */
     size_t        nuse;               /* lookups on input columns */
     size_t        use[AHEAD_MAX_KEYS]; /* their indices */
+    const lk_table *tab[AHEAD_MAX_KEYS];
+    int           on_field[AHEAD_MAX_KEYS]; /* -1: the header has no such column */
+    char          delim;
+    const schema *s;
     char          gap0[GAP];
     atomic_int    ready;              /* written once, by the parser */
     char          gap1[GAP];
@@ -120,8 +124,15 @@ void ahead_free(ahead *a)
 
 void ahead_start(ahead *a)
 {
-    if (a)
-        atomic_store_explicit(&a->ready, 1, memory_order_release);
+    size_t j;
+    if (!a)
+        return;
+    for (j = 0; j < a->nuse; j++) {
+        a->tab[j] = a->s->lookups[a->use[j]].tab;
+        a->on_field[j] = a->s->lookups[a->use[j]].on_field;
+    }
+    a->delim = a->s->delim;
+    atomic_store_explicit(&a->ready, 1, memory_order_release);
 }
 
 /* ---------- the watcher ---------- */
@@ -133,12 +144,12 @@ static void pipe_find(ahead *a, res *R, const struct pending *p)
     sch_hit *hit = R->hit + R->n * a->nlk;
     memset(hit, 0, a->nlk * sizeof *hit);
     for (j = 0; j < a->nuse; j++) {
-        const sch_lookup *L = &a->s->lookups[a->use[j]];
+        const lk_table *t = a->tab[j];
         sch_hit *h = &hit[a->use[j]];
         uint32_t first = 0;
-        if (p->k[j] && (h->n = (uint32_t)lk_find_hashed(L->tab, p->k[j], p->len[j], p->h[j], &first)) != 0) {
-            const char *row = lk_packed(L->tab, first);
-            size_t size = lk_packed_size(L->tab, row);
+        if (p->k[j] && (h->n = (uint32_t)lk_find_hashed(t, p->k[j], p->len[j], p->h[j], &first)) != 0) {
+            const char *row = lk_packed(t, first);
+            size_t size = lk_packed_size(t, row);
             h->first = first;
             if (h->n == 1 && size <= AHEAD_COPY && R->nbytes + size <= AHEAD_BYTES) {
                 /* the parser reads the copy, next to the others, not the row */
@@ -163,22 +174,21 @@ static void pipe_push(ahead *a, res *R, const char *p, size_t len, uint64_t end)
     if (len > 0 && p[len - 1] == '\r')
         len--;
     for (j = 0; j < a->nuse; j++) {
-        const sch_lookup *L = &a->s->lookups[a->use[j]];
         oc_field k;
         q->k[j] = NULL;
-        if (L->on_field < 0 || !schema_line_field(a->s, p, len, (size_t)L->on_field, &k))
+        if (a->on_field[j] < 0 || !schema_line_field(a->delim, p, len, (size_t)a->on_field[j], &k))
             continue;
         q->k[j] = k.ptr;
         q->len[j] = k.len;
         q->h[j] = lk_hash_padded(k.ptr, k.len);
-        lk_prefetch_slot(L->tab, q->h[j]);
+        lk_prefetch_slot(a->tab[j], q->h[j]);
     }
     q->end = end;
     if (a->npipe >= PIPE / 2) {
         const struct pending *o = &a->pipe[(a->npipe - PIPE / 2) % PIPE];
         for (j = 0; j < a->nuse; j++)
             if (o->k[j])
-                lk_prefetch_row(a->s->lookups[a->use[j]].tab, o->h[j]);
+                lk_prefetch_row(a->tab[j], o->h[j]);
     }
     a->npipe++;
 }
@@ -289,7 +299,7 @@ const sch_hit *ahead_hits(ahead *a, uint64_t end_off)
         f = R->hit + (i + PARSER_LAG) * a->nlk;
         for (j = 0; j < a->nuse; j++)
             if (!f[a->use[j]].row && f[a->use[j]].n)
-                lk_prefetch_packed(a->s->lookups[a->use[j]].tab, f[a->use[j]].first);
+                lk_prefetch_packed(a->tab[j], f[a->use[j]].first);
     }
     return R->hit + i * a->nlk;
 }

@@ -1934,10 +1934,10 @@ static int field_span(const char *p, size_t len, char c, size_t k, size_t *start
     return 1;
 }
 
-int schema_line_field(const schema *s, const char *p, size_t len, size_t k, oc_field *f)
+int schema_line_field(char delim, const char *p, size_t len, size_t k, oc_field *f)
 {
     size_t start, end;
-    if (!field_span(p, len, s->delim, k, &start, &end))
+    if (!field_span(p, len, delim, k, &start, &end))
         return 0;
     f->ptr = p + start;
     f->len = end - start;

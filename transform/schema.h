@@ -209,9 +209,9 @@ OC_NODISCARD oc_status schema_bind_header(schema *s, const oc_row *row, oc_error
 OC_NODISCARD oc_status schema_recode(schema *s, const oc_row *row, const uint32_t **codes, size_t *n,
                                      uint64_t *weight, sch_reason *reason, oc_error *err);
 
-/* Field k (0-based) of a raw line p[0..len) split at the delimiter alone
- * (a quoted line may be split wrongly): 1, or 0 if it has fewer fields. */
-int schema_line_field(const schema *s, const char *p, size_t len, size_t k, oc_field *f);
+/* Field k (0-based) of a raw line p[0..len) split at delim alone (a
+ * quoted line may be split wrongly): 1, or 0 if it has fewer fields. */
+int schema_line_field(char delim, const char *p, size_t len, size_t k, oc_field *f);
 
 /* Is resolving lookups ahead worth a thread (ahead.h): is a lookup on an
  * input column larger than the cache? */

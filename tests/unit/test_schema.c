@@ -255,7 +255,7 @@ Test(schema, line_field_splits_at_the_delimiter)
             /* field k by hand */
             for (a = lines[i]; n < k && (a = strchr(a, ',')) != NULL; n++)
                 a++;
-            got = schema_line_field(s, line, strlen(lines[i]), k, &f);
+            got = schema_line_field(s->delim, line, strlen(lines[i]), k, &f);
             if (!a) {
                 cr_assert_eq(got, 0, "line '%s' field %zu", lines[i], k);
                 continue;
