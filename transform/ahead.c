@@ -18,12 +18,10 @@
 #define AHEAD_NRES      8        /* result arrays: the source's blocks in flight and a few more */
 #define AHEAD_MAX_LINES 65536    /* lines resolved per block; the rest are not */
 #define AHEAD_MAX_CARRY 65536    /* a longer line cut by a block's end is not resolved */
-#define PIPE            16       /* lines in flight in the watcher: slot loads PIPE lines
-                                  * ahead of the find, row loads PIPE / 2 */
+#define PIPE            16       /* lines in flight in the watcher: an index slot is loaded
+                                  * PIPE lines before it is read */
 #define PARSER_LAG      8        /* the parser loads the rows of the line this far ahead */
 #define AHEAD_MAX_KEYS  8        /* lookups on input columns; with more, nothing is resolved */
-#define AHEAD_COPY      64       /* a found row up to this size is copied for the parser */
-#define AHEAD_BYTES     (AHEAD_MAX_LINES * 24)   /* copies per array; when full, no more */
 
 /* The two threads write different cache lines: a GAP between the parts
  * each writes (whatever the alignment), or every write would move a line
@@ -36,16 +34,13 @@ typedef struct res {
     size_t     n;
     uint32_t  *end;      /* AHEAD_MAX_LINES: each line's end - lo */
     sch_hit   *hit;      /* AHEAD_MAX_LINES x nlookups */
-    char      *bytes;    /* AHEAD_BYTES + OC_ROW_PAD: the copies of the rows found */
-    size_t     nbytes;
     char       gap[GAP];
 } res;
 
 struct pending {
-    const char *k[AHEAD_MAX_KEYS];   /* the line's keys (NULL: the line has too few fields) */
-    size_t      len[AHEAD_MAX_KEYS];
-    uint64_t    h[AHEAD_MAX_KEYS];
-    uint64_t    end;
+    uint64_t h[AHEAD_MAX_KEYS];   /* the hashes of the line's keys */
+    char     k[AHEAD_MAX_KEYS];   /* 0: the line has too few fields for that key */
+    uint64_t end;
 };
 
 struct ahead {
@@ -97,8 +92,7 @@ ahead *ahead_new(const schema *s)
         atomic_init(&a->r[i].full, 0);
         a->r[i].end = oc_malloc(AHEAD_MAX_LINES * sizeof *a->r[i].end);
         a->r[i].hit = oc_malloc(AHEAD_MAX_LINES * a->nlk * sizeof *a->r[i].hit);
-        a->r[i].bytes = oc_malloc(AHEAD_BYTES + OC_ROW_PAD);
-        if (!a->r[i].end || !a->r[i].hit || !a->r[i].bytes)
+        if (!a->r[i].end || !a->r[i].hit)
             break;
     }
     if (i < AHEAD_NRES || !a->carry) {
@@ -116,7 +110,6 @@ void ahead_free(ahead *a)
     for (i = 0; i < AHEAD_NRES; i++) {
         oc_free(a->r[i].end);
         oc_free(a->r[i].hit);
-        oc_free(a->r[i].bytes);
     }
     oc_free(a->carry);
     oc_free(a);
@@ -137,34 +130,26 @@ void ahead_start(ahead *a)
 
 /* ---------- the watcher ---------- */
 
-/* Finds the rows of the oldest line in the pipe into R. */
+/* The rows of the oldest line in the pipe, into R: those of the first key
+ * with its hash's tag, its index slot loaded by now.  The row itself is
+ * not read here (the parser compares the key), so a line costs the
+ * watcher one memory load. */
 static void pipe_find(ahead *a, res *R, const struct pending *p)
 {
     size_t j;
     sch_hit *hit = R->hit + R->n * a->nlk;
     memset(hit, 0, a->nlk * sizeof *hit);
     for (j = 0; j < a->nuse; j++) {
-        const lk_table *t = a->tab[j];
-        sch_hit *h = &hit[a->use[j]];
         uint32_t first = 0;
-        if (p->k[j] && (h->n = (uint32_t)lk_find_hashed(t, p->k[j], p->len[j], p->h[j], &first)) != 0) {
-            const char *row = lk_packed(t, first);
-            size_t size = lk_packed_size(t, row);
-            h->first = first;
-            if (h->n == 1 && size <= AHEAD_COPY && R->nbytes + size <= AHEAD_BYTES) {
-                /* the parser reads the copy, next to the others, not the row */
-                memcpy(R->bytes + R->nbytes, row, size);
-                h->row = R->bytes + R->nbytes;
-                R->nbytes += size;
-            }
-        }
+        if (p->k[j] && (hit[a->use[j]].n = (uint32_t)lk_find_tag(a->tab[j], p->h[j], &first)) != 0)
+            hit[a->use[j]].first = first;
     }
     R->end[R->n++] = (uint32_t)(p->end - R->lo);
 }
 
 /* Adds the line p[0..len) (without its line end; OC_ROW_PAD readable bytes
- * after it) that ends at input offset end: its slots are loaded now, its
- * rows PIPE / 2 lines later, and it is found PIPE lines later. */
+ * after it) that ends at input offset end: its index slots are loaded now
+ * and read PIPE lines later. */
 static void pipe_push(ahead *a, res *R, const char *p, size_t len, uint64_t end)
 {
     struct pending *q = &a->pipe[a->npipe % PIPE];
@@ -175,21 +160,14 @@ static void pipe_push(ahead *a, res *R, const char *p, size_t len, uint64_t end)
         len--;
     for (j = 0; j < a->nuse; j++) {
         oc_field k;
-        q->k[j] = NULL;
+        q->k[j] = 0;
         if (a->on_field[j] < 0 || !schema_line_field(a->delim, p, len, (size_t)a->on_field[j], &k))
             continue;
-        q->k[j] = k.ptr;
-        q->len[j] = k.len;
+        q->k[j] = 1;
         q->h[j] = lk_hash_padded(k.ptr, k.len);
         lk_prefetch_slot(a->tab[j], q->h[j]);
     }
     q->end = end;
-    if (a->npipe >= PIPE / 2) {
-        const struct pending *o = &a->pipe[(a->npipe - PIPE / 2) % PIPE];
-        for (j = 0; j < a->nuse; j++)
-            if (o->k[j])
-                lk_prefetch_row(a->tab[j], o->h[j]);
-    }
     a->npipe++;
 }
 
@@ -204,7 +182,6 @@ static void pipe_drain(ahead *a, res *R)
 /* Publishes R (lines ending in (covered, hi]). */
 static void publish(ahead *a, res *R, uint64_t hi)
 {
-    memset(R->bytes + R->nbytes, 0, OC_ROW_PAD);
     R->hi = hi;
     a->covered = hi;
     atomic_store_explicit(&R->full, 1, memory_order_release);
@@ -225,7 +202,6 @@ void ahead_watch(void *ctx, const char *p, size_t n, uint64_t off)
     }
     R->lo = a->covered;
     R->n = 0;
-    R->nbytes = 0;
     if (n == 0) {   /* the end: a last line without a line end */
         if (a->carry_ok && a->carry_len) {
             memset(a->carry + a->carry_len, 0, OC_ROW_PAD);
@@ -295,10 +271,10 @@ const sch_hit *ahead_hits(ahead *a, uint64_t end_off)
     a->cur = i;
     if (i == R->n || R->end[i] != rel)
         return NULL;
-    if (i + PARSER_LAG < R->n) {   /* rows not copied: load them */
+    if (i + PARSER_LAG < R->n) {   /* the rows of a record to come start loading */
         f = R->hit + (i + PARSER_LAG) * a->nlk;
         for (j = 0; j < a->nuse; j++)
-            if (!f[a->use[j]].row && f[a->use[j]].n)
+            if (f[a->use[j]].n)
                 lk_prefetch_packed(a->tab[j], f[a->use[j]].first);
     }
     return R->hit + i * a->nlk;

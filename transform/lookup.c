@@ -79,7 +79,7 @@ int lk_packed_has_key(const char *row, const char *k, size_t len)
 
 /* Is the key of the row at off (k, len)?  The arena ends with OC_ROW_PAD
  * bytes and a record's field has them, so keys of up to 16 bytes are
- * compared a word at a time, within the 33 bytes lk_prefetch_row loaded
+ * compared a word at a time, within the 33 bytes lk_prefetch_packed loads
  * (memcmp may load 32 bytes, reaching into a line it did not). */
 static inline int key_eq(const lk_table *t, uint32_t off, const char *k, size_t len)
 {
@@ -340,20 +340,6 @@ uint64_t lk_hash_padded(const char *k, size_t len) { return oc_hash_padded(k, le
 
 void lk_prefetch_slot(const lk_table *t, uint64_t h) { PREFETCH(&t->slot[(size_t)h & t->mask]); }
 
-void lk_prefetch_row(const lk_table *t, uint64_t h)
-{
-    size_t i = (size_t)h & t->mask;
-    uint64_t s, tag = TAG(h);
-    while ((s = t->slot[i]) != 0 && (s >> 32) != tag)   /* the key's slot, or the end of its run */
-        i = (i + 1) & t->mask;
-    if (s == 0)
-        return;
-    if (t->unique)
-        lk_prefetch_packed(t, (uint32_t)s - 1);   /* the row's handle is its arena offset */
-    else
-        PREFETCH(&t->gstart[(uint32_t)s - 1]);
-}
-
 size_t lk_find_hashed(const lk_table *t, const char *k, size_t len, uint64_t h, uint32_t *first)
 {
     size_t i = (size_t)h & t->mask;
@@ -378,6 +364,22 @@ size_t lk_find_hashed(const lk_table *t, const char *k, size_t len, uint64_t h, 
     }
 }
 
+size_t lk_find_tag(const lk_table *t, uint64_t h, uint32_t *first)
+{
+    size_t i = (size_t)h & t->mask;
+    uint64_t s, tag = TAG(h);
+    while ((s = t->slot[i]) != 0 && (s >> 32) != tag)
+        i = (i + 1) & t->mask;
+    if (s == 0)
+        return 0;
+    if (t->unique) {
+        *first = (uint32_t)s - 1;
+        return 1;
+    }
+    *first = t->gstart[(uint32_t)s - 1];
+    return t->gstart[(uint32_t)s] - t->gstart[(uint32_t)s - 1];
+}
+
 size_t lk_find(const lk_table *t, const char *k, size_t len, uint32_t *first)
 {
     return lk_find_hashed(t, k, len, oc_hash_padded(k, len), first);   /* keys are fields: padded */
@@ -386,15 +388,6 @@ size_t lk_find(const lk_table *t, const char *k, size_t len, uint32_t *first)
 oc_field lk_field(const lk_table *t, uint32_t r, size_t c) { return lk_packed_col(lk_packed(t, r), c); }
 
 const char *lk_packed(const lk_table *t, uint32_t r) { return t->arena + (t->unique ? r : t->rec[r]); }
-
-size_t lk_packed_size(const lk_table *t, const char *row)
-{
-    const char *p = row;
-    size_t i, n;
-    for (i = 0; i <= t->ncols; i++)
-        p = field_at(p, &n) + n;
-    return (size_t)(p - row);
-}
 
 oc_field lk_packed_col(const char *row, size_t c)
 {

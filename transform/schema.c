@@ -1671,20 +1671,16 @@ static void set_row(sch_lookup *L, uint32_t h)
 }
 
 /* The rows of lookup i for the current record: how many (the first in
- * *first, and in *copy a copy of it or NULL), or -1 when its parent
- * matched nothing. */
-static long find_rows(const schema *s, const oc_row *row, size_t i, uint32_t *first, const char **copy)
+ * *first), or -1 when its parent matched nothing. */
+static long find_rows(const schema *s, const oc_row *row, size_t i, uint32_t *first)
 {
     const sch_lookup *L = &s->lookups[i];
     const sch_hit *h = s->hint ? &s->hint[i] : NULL;
     oc_field k;
-    *copy = NULL;
     if (!lookup_key(s, L, row, &k))
         return -1;
-    if (h && h->n && L->parent < 0 &&
-        lk_packed_has_key(h->row ? h->row : lk_packed(L->tab, h->first), k.ptr, k.len)) {
+    if (h && h->n && L->parent < 0 && lk_packed_has_key(lk_packed(L->tab, h->first), k.ptr, k.len)) {
         *first = h->first;   /* found ahead for this key (ahead.h): its rows */
-        *copy = h->row;
         return (long)h->n;
     }
     return (long)lk_find(L->tab, k.ptr, k.len, first);   /* a hint never makes a miss */
@@ -1696,24 +1692,22 @@ static int pick(schema *s, const oc_row *row, size_t i)
 {
     sch_lookup *L = &s->lookups[i];
     uint32_t first, best = 0, best_rank = UINT32_MAX;
-    const char *copy;
     size_t m, j;
     long n;
-    if (s->hint && s->hint[i].row && L->parent < 0) {   /* most records: one row, found ahead */
+    if (s->hint && s->hint[i].n == 1 && L->parent < 0) {   /* most records: one row, found ahead */
         const oc_field *k = &row->fields[L->on_field];
-        if (lk_packed_has_key(s->hint[i].row, k->ptr, k->len)) {
+        const char *r = lk_packed(L->tab, s->hint[i].first);
+        if (lk_packed_has_key(r, k->ptr, k->len)) {
             L->cur = s->hint[i].first;
-            L->row = s->hint[i].row;
+            L->row = r;
             return 1;
         }
     }
     set_row(L, UINT32_MAX);
-    if ((n = find_rows(s, row, i, &first, &copy)) <= 0)
+    if ((n = find_rows(s, row, i, &first)) <= 0)
         return (int)n;
     if (L->match != SCH_MATCH_PRINCIPAL || n == 1) {
         set_row(L, first);
-        if (copy)
-            L->row = copy;
         return 1;
     }
     /* the principal match: the best rank of rank_col's code; ties and
@@ -1768,10 +1762,9 @@ static oc_status resolve(schema *s, const oc_row *row, size_t i, sch_reason *rea
         sch_lookup *L = &s->lookups[i];
         if (L->match == SCH_MATCH_EACH) {
             uint32_t first;
-            const char *copy;
             long n, m;
             set_row(L, UINT32_MAX);
-            if ((n = find_rows(s, row, i, &first, &copy)) < 0)
+            if ((n = find_rows(s, row, i, &first)) < 0)
                 continue;
             if (n == 0) {
                 if (!L->unmatched_empty)

@@ -126,11 +126,9 @@ typedef struct sch_dim {
 typedef enum sch_match { SCH_MATCH_ONE, SCH_MATCH_EACH, SCH_MATCH_PRINCIPAL } sch_match;
 
 /* The rows of a lookup found for a key: n of them from handle first (n 0:
- * none found, or not looked for); row, if not NULL, a copy of the first
- * (lk_packed) with OC_ROW_PAD readable bytes after it. */
+ * none found, or not looked for). */
 typedef struct sch_hit {
-    uint32_t    first, n;
-    const char *row;
+    uint32_t first, n;
 } sch_hit;
 
 typedef struct sch_lookup {
@@ -153,7 +151,7 @@ typedef struct sch_lookup {
     size_t      nkeep;
     lk_table   *tab;        /* owned */
     uint32_t    cur;        /* per record: matched row, or UINT32_MAX: none */
-    const char *row;        /* per record: that row (lk_packed, or a copy of it), or NULL */
+    const char *row;        /* per record: that row (lk_packed), or NULL */
 } sch_lookup;
 
 typedef struct schema {
@@ -182,8 +180,8 @@ typedef struct schema {
     sch_lookup *lookups;    /* owned; a parent comes before its children */
     int         each;       /* index of the match: each lookup, or -1 */
     const sch_hit *hint;    /* borrowed, may be NULL: for the record about to be recoded, per
-                             * lookup, rows found for its key's field read from the raw line
-                             * (ahead.h); used only if the first row's key is the record's */
+                             * lookup, rows found for the key read from its raw line (ahead.h);
+                             * used only if the first row's key is the record's */
     uint32_t   *out;        /* owned: coded records of the current input record */
     size_t      out_cap;    /* in records */
     uint32_t   *combo;      /* owned: the lookups' rows of each coded record */

@@ -618,9 +618,13 @@ static oc_status ahead_row(pass_ctx *c, const oc_row *row)
         if (L->parent >= 0 || L->on_field < 0)
             continue;
         n = lk_find(L->tab, row->fields[L->on_field].ptr, row->fields[L->on_field].len, &first);
-        if (h[i].n != n || (n && (h[i].first != first ||
-                                 (h[i].row && memcmp(h[i].row, lk_packed(L->tab, first),
-                                                     lk_packed_size(L->tab, h[i].row)) != 0)))) {
+        /* never a found key missed; a candidate with the record's key is its
+         * rows (one with another key is a tag's chance, left to the recode) */
+        if ((n && !h[i].n) ||
+            (h[i].n &&
+             lk_packed_has_key(lk_packed(L->tab, h[i].first), row->fields[L->on_field].ptr,
+                               row->fields[L->on_field].len) &&
+             (h[i].n != n || h[i].first != first))) {
             fprintf(stderr, "line %llu: hint %u rows from %u, lk_find %zu from %u\n", (unsigned long long)row->line,
                     h[i].n, h[i].first, n, first);
             abort();
