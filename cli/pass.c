@@ -453,7 +453,7 @@ oc_status pass_run(schema *s, cube **cubes, size_t ncubes, pass_input *inputs, s
      * found in the input as read (not converted from another encoding) */
     c.use_ahead = s->nlookups && !s->encoding &&
                   (getenv("OCSTAT_LOOKUP_PREFETCH") ? atoi(getenv("OCSTAT_LOOKUP_PREFETCH")) != 0
-                                                    : schema_prefetch_pays(s));
+                                                    : schema_ahead_pays(s));
     if (s->ntotal_dims && !(c.tot_keys = oc_strmap_new()))
         return oc_error_set(err, OC_ENOMEM, "out of memory");
     if (ncubes >= 2 && !(getenv("OCSTAT_COUNT_THREAD") && atoi(getenv("OCSTAT_COUNT_THREAD")) == 0)) {

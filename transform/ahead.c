@@ -195,9 +195,12 @@ void ahead_watch(void *ctx, const char *p, size_t n, uint64_t off)
     const char *q = p, *end = p + n, *last = end, *nl;
     if (!atomic_load_explicit(&a->ready, memory_order_acquire) ||
         atomic_load_explicit(&R->full, memory_order_acquire)) {
-        /* not resolved: the line cut by this block's end is not either */
+        /* not resolved: the line cut by this block's end is not either;
+         * the next array starts after this block (its lines' ends stay
+         * within 32 bits of its start) */
         a->carry_len = 0;
         a->carry_ok = 0;
+        a->covered = off + n;
         return;
     }
     R->lo = a->covered;

@@ -6,21 +6,26 @@
  * source's reading thread (src_open_watched) hands every block of input to
  * ahead_watch before the parser sees it; ahead_watch splits the block into
  * lines, takes each line's key field for every lookup on an input column
- * (split at the delimiter alone), and finds its rows, a few lines at a
- * time so that the misses overlap.  The parser's thread then asks
- * ahead_hits for the record that ends at a given input offset and gets the
- * rows found for that line, if any.
+ * (split at the delimiter alone), hashes it and loads its index slot,
+ * sixteen lines at a time so that the misses overlap, and notes the
+ * candidate rows (those of the first key with the hash's tag).  The
+ * parser's thread asks ahead_hits for the record that ends at a given
+ * input offset, gets the candidates noted for that line, starts loading
+ * the rows of the record eight ahead, and compares the key itself.  Each
+ * thread has one memory load a record.
  *
- * Owns: the found rows of the blocks in flight (a fixed ring of result
+ * Owns: the candidates of the blocks in flight (a fixed ring of result
  * arrays, each as long as its block's lines need), and a copy of a line
  * cut by a block's end.
  *
  * Promises: a hint, never a result.  A line with quotes may be split
- * wrongly and a record may not be the line it is matched with, so the
- * caller checks that the key of the row it is given is the record's own
- * (schema_recode does) and otherwise looks the key up itself.  Nothing
- * waits for ahead: ahead_hits returns NULL when it has no answer.  Memory
- * is bounded by AHEAD_NRES arrays of at most AHEAD_MAX_LINES lines each.
+ * wrongly, a tag may be another key's, a record may not be the line it is
+ * matched with: the caller checks that the key of the row it is given is
+ * the record's own (schema_recode does) and otherwise looks the key up
+ * itself.  A key that the lookup has is never missed on a line split as
+ * the reader splits it.  Nothing waits for ahead: ahead_hits returns NULL
+ * when it has no answer.  Memory is bounded by AHEAD_NRES arrays of at
+ * most AHEAD_MAX_LINES lines each.
  */
 #ifndef AHEAD_H
 #define AHEAD_H
@@ -48,10 +53,10 @@ void ahead_start(ahead *a);
 /* The source's watcher (src_watch_fn): ctx is the ahead. */
 void ahead_watch(void *ctx, const char *p, size_t n, uint64_t off);
 
-/* The parser's thread, records in input order: the rows found for the line
- * that ends at input offset end_off (after its line end), one sch_hit per
- * lookup of the schema (n == 0: not found or not tried), or NULL.  Valid
- * until the next call. */
+/* The parser's thread, records in input order: the candidate rows noted
+ * for the line that ends at input offset end_off (after its line end), one
+ * sch_hit per lookup of the schema (n == 0: none, or not tried), or NULL.
+ * Valid until the next call. */
 const sch_hit *ahead_hits(ahead *a, uint64_t end_off);
 
 #endif

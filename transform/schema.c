@@ -1881,7 +1881,7 @@ oc_status schema_recode(schema *s, const oc_row *row, const uint32_t **codes, si
     return OC_OK;
 }
 
-int schema_prefetch_pays(const schema *s)
+int schema_ahead_pays(const schema *s)
 {
     size_t i;
     for (i = 0; i < s->nlookups; i++)

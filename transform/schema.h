@@ -213,7 +213,7 @@ int schema_line_field(char delim, const char *p, size_t len, size_t k, oc_field 
 
 /* Is resolving lookups ahead worth a thread (ahead.h): is a lookup on an
  * input column larger than the cache? */
-int  schema_prefetch_pays(const schema *s);
+int  schema_ahead_pays(const schema *s);
 
 size_t      dim_ncodes(const sch_dim *d);
 const char *dim_code(const sch_dim *d, uint32_t i, size_t *len);  /* borrowed */
