@@ -79,6 +79,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (m == 0 || first > hr || hr >= first + m || ((opt & 1) && m != 1) ||
             lk_find_hashed(t, k.ptr, k.len, lk_hash(k.ptr, k.len), &j) != m || j != first)
             abort();
+        {   /* the candidate by tag: some rows; if their key is k's, k's rows */
+            uint32_t c = UINT32_MAX;
+            size_t mc = lk_find_tag(t, lk_hash(k.ptr, k.len), &c);
+            if (mc == 0 || (lk_packed_has_key(lk_packed(t, c), k.ptr, k.len) && (mc != m || c != first)))
+                abort();
+        }
         for (j = first; j < first + m; j++) {
             oc_field o2 = lk_field(t, j, 0);
             if (o2.len != k.len || memcmp(o2.ptr, k.ptr, k.len) != 0)
