@@ -496,6 +496,7 @@ oc_status pass_run(schema *s, cube **cubes, size_t ncubes, pass_input *inputs, s
             oc_error_at(err, inputs[k].path, 0, 0);
             st = oc_error_set(err, OC_EDATA, "empty input: no header line");
         }
+        src_stop(src);   /* stopped early: the reading thread owns the counters until it stops */
         inputs[k].raw_bytes = src_raw_bytes(src);
         inputs[k].bytes = src_bytes(src);
         inputs[k].gzip = src_is_gzip(src);

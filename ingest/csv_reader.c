@@ -615,11 +615,14 @@ oc_status csvr_finish(csvr *r, oc_error *err)
         r->cb_status = OC_OK;
         r->cb_err = err;
         r->cur_line = r->lines;
+        r->piece_end = r->buf + r->len;   /* the input's end: a last record on one line ends there */
         if (csv_fini(&r->p, cb_field, cb_record, r) != 0) {
             csv_fini(&r->p, NULL, NULL, NULL);
             r->in_slow = 0;
+            r->piece_end = NULL;
             return fail(r, err, r->slow_line, OC_EDATA, "unterminated quoted field");
         }
+        r->piece_end = NULL;
         if (r->cb_status != OC_OK)
             return r->cb_status;
     }

@@ -23,6 +23,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -34,7 +35,7 @@
 #define BLK_PAD 64   /* readable bytes after a block, for a watcher (OC_ROW_PAD) */
 
 struct blk {
-    unsigned char *data;     /* owned, BLK bytes */
+    unsigned char *data;     /* owned, BLK + BLK_PAD bytes */
     size_t         len;      /* 0 with st == OC_OK: end of input */
     int            full;
     oc_status      st;
@@ -57,7 +58,7 @@ struct oc_source {
     oc_sha256      sha;
     z_stream       z;
     int            z_init;
-    /* producer thread (gzip input, or hashed input) */
+    /* producer thread (gzip, hashed or watched input) */
     int             threaded, joined, stop;
     pthread_t       th;
     pthread_mutex_t mu;
@@ -275,7 +276,14 @@ oc_status src_open_watched(const char *path, unsigned flags, src_watch_fn watch,
         s->in_member = 1;
     }
     /* gzip is inflated, hashed input hashed, watched input watched, by a
-     * thread while the caller parses */
+     * thread while the caller parses.  The thread fills whole blocks: for
+     * plain input from a pipe or a terminal that would hold back what has
+     * come, and a stop would wait for more, so such input is not watched. */
+    if (s->watch && !s->gzip && !s->hash) {
+        struct stat sb;
+        if (fstat(s->fd, &sb) != 0 || !S_ISREG(sb.st_mode))
+            s->watch = NULL;
+    }
     if ((s->gzip || s->hash || s->watch) && start_thread(s) != OC_OK) {
         src_close(s);
         return oc_error_set(err, OC_ENOMEM, "out of memory");
@@ -378,6 +386,12 @@ oc_status src_read(oc_source *s, void *buf, size_t cap, size_t *n, oc_error *err
     if (st == OC_OK)
         s->out_total += *n;
     return st;
+}
+
+void src_stop(oc_source *s)
+{
+    if (s && s->threaded)
+        stop_thread(s);
 }
 
 void src_close(oc_source *s)

@@ -28,17 +28,21 @@ OC_NODISCARD oc_status src_open(const char *path, unsigned flags, oc_source **ou
  * caller reads it, in order: p[0..n) at decoded offset off, with 64
  * readable bytes after p[n); n == 0 once, at the end of the input (not
  * after an error).  p is valid only during the call.  A watcher may only
- * speed up what the caller does with the bytes: if the thread cannot
- * start, it is never called. */
+ * speed up what the caller does with the bytes: it is never called if
+ * the thread cannot start, nor for plain input that is not a regular
+ * file (a pipe, a terminal: the thread would wait for whole blocks). */
 typedef void (*src_watch_fn)(void *ctx, const char *p, size_t n, uint64_t off);
 OC_NODISCARD oc_status src_open_watched(const char *path, unsigned flags, src_watch_fn watch, void *ctx,
                                         oc_source **out, oc_error *err);
 /* Reads up to cap decoded bytes into buf; *n == 0 means end of input. */
 OC_NODISCARD oc_status src_read(oc_source *s, void *buf, size_t cap, size_t *n, oc_error *err);
 void        src_close(oc_source *s);          /* accepts NULL */
+/* Stops the source's thread, if any (it stops by itself at the end of
+ * the input): after it, the counters below may be read.  Accepts NULL. */
+void        src_stop(oc_source *s);
 
 int         src_is_gzip(const oc_source *s);
-/* Counters and hash: valid after end of input (or an error). */
+/* Counters and hash: valid after end of input, or after src_stop. */
 uint64_t    src_raw_bytes(const oc_source *s);   /* bytes read from the file so far */
 uint64_t    src_bytes(const oc_source *s);       /* decoded bytes delivered so far */
 /* After end of input: the SHA-256 of the raw bytes (OC_SRC_HASH only). */

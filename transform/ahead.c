@@ -23,6 +23,11 @@
 #define PARSER_LAG      8        /* the parser loads the rows of the line this far ahead */
 #define AHEAD_MAX_KEYS  8        /* lookups on input columns; with more, nothing is resolved */
 
+/* ahead_watch hashes keys a word at a time, up to OC_ROW_PAD bytes past a
+ * line's end: the source gives 64 readable bytes after a block
+ * (src_open_watched), the carry OC_ROW_PAD. */
+_Static_assert(OC_ROW_PAD <= 64, "a block's readable slack holds a padded key");
+
 /* The two threads write different cache lines: a GAP between the parts
  * each writes (whatever the alignment), or every write would move a line
  * from one core to the other. */
@@ -61,6 +66,8 @@ struct ahead {
     char          gap2[GAP];
     /* the watcher's */
     size_t        tail;
+    int           open;               /* the array at tail is being filled (not yet published) */
+    size_t        skipped;            /* blocks left unresolved (ahead_skipped) */
     uint64_t      covered;            /* lines ending at or before it have had their array */
     char         *carry;              /* a line cut by the last block's end (AHEAD_MAX_CARRY + OC_ROW_PAD) */
     size_t        carry_len;
@@ -138,13 +145,17 @@ static void pipe_find(ahead *a, res *R, const struct pending *p)
 {
     size_t j;
     sch_hit *hit = R->hit + R->n * a->nlk;
+    int any = 0;
     memset(hit, 0, a->nlk * sizeof *hit);
     for (j = 0; j < a->nuse; j++) {
         uint32_t first = 0;
-        if (p->k[j] && (hit[a->use[j]].n = (uint32_t)lk_find_tag(a->tab[j], p->h[j], &first)) != 0)
+        if (p->k[j] && (hit[a->use[j]].n = (uint32_t)lk_find_tag(a->tab[j], p->h[j], &first)) != 0) {
             hit[a->use[j]].first = first;
+            any = 1;
+        }
     }
-    R->end[R->n++] = (uint32_t)(p->end - R->lo);
+    if (any)   /* a line without a candidate needs no entry: no hint says as much */
+        R->end[R->n++] = (uint32_t)(p->end - R->lo);
 }
 
 /* Adds the line p[0..len) (without its line end; OC_ROW_PAD readable bytes
@@ -179,11 +190,12 @@ static void pipe_drain(ahead *a, res *R)
     a->npipe = 0;
 }
 
-/* Publishes R (lines ending in (covered, hi]). */
+/* Publishes R (lines ending in (R->lo, hi]). */
 static void publish(ahead *a, res *R, uint64_t hi)
 {
     R->hi = hi;
     a->covered = hi;
+    a->open = 0;
     atomic_store_explicit(&R->full, 1, memory_order_release);
     a->tail = (a->tail + 1) % AHEAD_NRES;
 }
@@ -193,18 +205,21 @@ void ahead_watch(void *ctx, const char *p, size_t n, uint64_t off)
     ahead *a = ctx;
     res *R = &a->r[a->tail];
     const char *q = p, *end = p + n, *last = end, *nl;
-    if (!atomic_load_explicit(&a->ready, memory_order_acquire) ||
-        atomic_load_explicit(&R->full, memory_order_acquire)) {
-        /* not resolved: the line cut by this block's end is not either;
-         * the next array starts after this block (its lines' ends stay
-         * within 32 bits of its start) */
-        a->carry_len = 0;
-        a->carry_ok = 0;
-        a->covered = off + n;
-        return;
+    if (!a->open) {
+        if (!atomic_load_explicit(&a->ready, memory_order_acquire) ||
+            atomic_load_explicit(&R->full, memory_order_acquire)) {
+            /* not resolved: the line cut by this block's end is not either;
+             * the next array starts after this block */
+            a->carry_len = 0;
+            a->carry_ok = 0;
+            a->covered = off + n;
+            a->skipped++;
+            return;
+        }
+        R->lo = a->covered;
+        R->n = 0;
+        a->open = 1;
     }
-    R->lo = a->covered;
-    R->n = 0;
     if (n == 0) {   /* the end: a last line without a line end */
         if (a->carry_ok && a->carry_len) {
             memset(a->carry + a->carry_len, 0, OC_ROW_PAD);
@@ -231,7 +246,6 @@ void ahead_watch(void *ctx, const char *p, size_t n, uint64_t off)
         memcpy(a->carry + a->carry_len, q, (size_t)(nl - q));
         memset(a->carry + a->carry_len + (nl - q), 0, OC_ROW_PAD);
         pipe_push(a, R, a->carry, a->carry_len + (size_t)(nl - q), off + (uint64_t)(nl + 1 - p));
-        pipe_drain(a, R);   /* the carry is reused below */
     }
     /* the lines after the first line end, up to the last; past
      * AHEAD_MAX_LINES they have no entry (and no hint) */
@@ -239,12 +253,20 @@ void ahead_watch(void *ctx, const char *p, size_t n, uint64_t off)
         nl = memchr(q, '\n', (size_t)(last - q));
         pipe_push(a, R, q, (size_t)(nl - q), off + (uint64_t)(nl + 1 - p));
     }
+    if (q < last)
+        a->skipped++;   /* lines past the array's size */
     pipe_drain(a, R);
     a->carry_ok = (size_t)(end - last) <= AHEAD_MAX_CARRY;
     a->carry_len = a->carry_ok ? (size_t)(end - last) : 0;
     memcpy(a->carry, last, a->carry_len);
-    publish(a, R, off + (uint64_t)(last - p));
+    /* an array with no line yet stays open for the next block (a run of
+     * blank lines or of lines without a known key takes no array), unless
+     * its lines' ends would no longer fit 32 bits past its start */
+    if (R->n > 0 || off + n - R->lo > (1u << 30))
+        publish(a, R, off + (uint64_t)(last - p));
 }
+
+size_t ahead_skipped(const ahead *a) { return a->skipped; }
 
 /* ---------- the parser ---------- */
 
@@ -262,7 +284,7 @@ const sch_hit *ahead_hits(ahead *a, uint64_t end_off)
         atomic_store_explicit(&R->full, 0, memory_order_release);   /* past it: free it */
         a->head = (a->head + 1) % AHEAD_NRES;
         R = &a->r[a->head];
-        i = 0;
+        i = a->cur = 0;
     }
     if (end_off <= R->lo) {
         a->cur = i;

@@ -15,8 +15,8 @@
  * thread has one memory load a record.
  *
  * Owns: the candidates of the blocks in flight (a fixed ring of result
- * arrays, each as long as its block's lines need), and a copy of a line
- * cut by a block's end.
+ * arrays of AHEAD_MAX_LINES entries, one for each line with a candidate),
+ * and a copy of a line cut by a block's end.
  *
  * Promises: a hint, never a result.  A line with quotes may be split
  * wrongly, a tag may be another key's, a record may not be the line it is
@@ -40,10 +40,6 @@ typedef struct ahead ahead;
 /* For the lookups of s on input columns, or NULL if s has none or out of
  * memory (then nothing is resolved ahead). */
 ahead *ahead_new(const schema *s);
-/* Stops the watcher: a call under way returns at once and later calls do
- * nothing (call before closing the source, whose thread may be waiting
- * for a free result array). */
-void ahead_cancel(ahead *a);
 void ahead_free(ahead *a);   /* accepts NULL; after the source is closed */
 
 /* The parser's thread, once the schema knows the input's fields (header
@@ -52,6 +48,10 @@ void ahead_start(ahead *a);
 
 /* The source's watcher (src_watch_fn): ctx is the ahead. */
 void ahead_watch(void *ctx, const char *p, size_t n, uint64_t off);
+/* Blocks the watcher has left unresolved, wholly (not started, or no free
+ * array: the parser lags) or in part (lines past AHEAD_MAX_LINES); for
+ * tests, in the watcher's thread or once it is done. */
+size_t ahead_skipped(const ahead *a);
 
 /* The parser's thread, records in input order: the candidate rows noted
  * for the line that ends at input offset end_off (after its line end), one

@@ -60,7 +60,8 @@ size_t   lk_find_tag(const lk_table *t, uint64_t h, uint32_t *first);
  * length), for callers that hold a row rather than a handle: lk_packed
  * gives row r's (valid until lk_free), lk_packed_col its column c (as
  * lk_field), and lk_packed_has_key tells whether its key is (k, len), k
- * padded as for lk_find.  lk_prefetch_packed starts loading row r. */
+ * padded as for lk_find.  lk_prefetch_packed starts loading row r (for a
+ * table with unique keys; for the others, where row r is). */
 const char *lk_packed(const lk_table *t, uint32_t r);
 oc_field    lk_packed_col(const char *row, size_t c);
 int         lk_packed_has_key(const char *row, const char *k, size_t len);

@@ -148,11 +148,15 @@ cells=$((cells + published))
 # Rejects come out the same, in input order, with and without resolving
 # ahead: a victim with no offence link (no_match), one with a bad age, and a
 # ragged row; quoted records (which the reading thread splits at the
-# delimiter alone) and CRLF line ends in between.  The changes are made in
-# the second MiB, where lookups are resolved ahead.
-zcat "$data/NIBRS_VICTIM.csv.gz" | awk -F, 'NR == 40 || NR == 30040 { $2 = "999999999" } NR == 77 || NR == 30077 { $10 = "4o" }
-    NR == 120 || NR == 30120 { $0 = "2021,1" }
-    NR == 30 || NR == 90 || NR == 30030 || NR == 30090 { $2 = "\"" $2 "\"" } (NR >= 100 && NR < 110) || (NR >= 30100 && NR < 30110) { $0 = $0 "\r" }
+# delimiter alone) and CRLF line ends in between.  The input is the victims
+# twice (3.6 MB); the same changes are made again 30,000 rows into the
+# second copy, in its fourth MiB, where lookups are resolved ahead whatever
+# the threads' timing (the reading thread starts once the header is known).
+{ zcat "$data/NIBRS_VICTIM.csv.gz"; zcat "$data/NIBRS_VICTIM.csv.gz" | tail -n +2; } |
+    awk -F, -v o=65424 'NR == 40 || NR == o + 40 { $2 = "999999999" } NR == 77 || NR == o + 77 { $10 = "4o" }
+    NR == 120 || NR == o + 120 { $0 = "2021,1" }
+    NR == 30 || NR == 90 || NR == o + 30 || NR == o + 90 { $2 = "\"" $2 "\"" }
+    (NR >= 100 && NR < 110) || (NR >= o + 100 && NR < o + 110) { $0 = $0 "\r" }
     { print }' OFS=, > "$tmp/bad.csv"
 for b in 0 1; do
     OCSTAT_LOOKUP_PREFETCH=$b "$ocstat" tabulate --schema "$ex/victims.yaml" --by ICCS,SEX --rejects "$tmp/rej$b.csv" \
@@ -173,6 +177,12 @@ cmp -s "$tmp/stop0.csv" "$tmp/stop1.csv" || die "a stopped run's rejects differ 
 sed -i 's/stop[01]\.csv/stop.csv/' "$tmp/stop0.txt" "$tmp/stop1.txt"   # the rejects file names differ
 cmp -s "$tmp/stop0.txt" "$tmp/stop1.txt" || die "a stopped run's messages differ when resolving ahead"
 [[ $(wc -l < "$tmp/stop0.csv") -eq 3 ]] || die "the stopped run should have written 2 rejects"
+# ... also from a pipe that stays open (1.1 MB come, then nothing for 6 s): the stop
+# does not wait for more input (a plain pipe is not read ahead in blocks)
+rc=0
+{ head -c 1100000 "$tmp/bad.csv"; sleep 6; } | OCSTAT_LOOKUP_PREFETCH=1 timeout 4 "$ocstat" tabulate --schema "$ex/victims.yaml" \
+    --by ICCS,SEX --max-rejects 1 - > /dev/null 2> "$tmp/pipe.txt" || rc=$?
+[[ $rc -eq 1 ]] || die "--max-rejects 1 on an open pipe should stop at once with exit 1, got $rc"
 
 echo "crosscheck joins: $cells cells compared, $diffs differences"
 [[ $cells -gt 50 && $diffs -eq 0 ]]

@@ -1,6 +1,7 @@
 /* Unit tests for ingest/csv_reader: records, exact line numbers, limits,
  * and independence from how the input is split into chunks. */
 #include <criterion/criterion.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "csv_reader.h"
@@ -254,9 +255,10 @@ Test(csv_reader, encoding_and_skipped_lines)
 }
 
 /* oc_row.end_off: the input offset after the record's line end when the
- * record is one physical line, quoted or not, CRLF or LF (the look-ahead
- * matches a record to the line it peeked by it); 0 for a record over
- * several lines or one that a CR ends mid-line.  Whatever the chunking. */
+ * record is one physical line, quoted or not, CRLF or LF, the last line
+ * too (ahead.h matches a record to the line it read by it); 0 for a
+ * record over several lines or one that a CR ends mid-line.  Whatever the
+ * chunking. */
 typedef struct ends {
     uint64_t off[16];
     size_t   n;
@@ -273,32 +275,37 @@ static oc_status on_end(void *ctx, const oc_row *row, oc_error *err)
 
 Test(csv_reader, end_off_marks_one_line_records)
 {
-    static const char in[] = "a,b\n"           /* plain */
-                             "\"x,y\",c\n"     /* quoted */
-                             "p,\"q\"\r\n"     /* quoted, CRLF */
-                             "\"m\nn\",o\n"    /* two lines */
-                             "r,s\rt,u\n"      /* a CR ends r,s mid-line; t,u ends the line */
-                             "v,\"w\"\n"
-                             "y,z";            /* no final line end */
-    const uint64_t want[] = {4, 12, 19, 0, 0, 35, 41, 44};
-    size_t chunk;
-    for (chunk = 0; chunk <= sizeof in; chunk++) {
-        ends e = {{0}, 0};
-        oc_error err;
-        size_t off = 0, i;
-        csvr *c = csvr_new(NULL, "t.csv", on_end, &e);
-        cr_assert_not_null(c);
-        oc_error_clear(&err);
-        while (off < sizeof in - 1) {
-            size_t n = chunk && sizeof in - 1 - off > chunk ? chunk : sizeof in - 1 - off;
-            cr_assert_eq(csvr_feed(c, in + off, n, &err), OC_OK, "%s", err.msg);
-            off += n;
+    static const char body[] = "a,b\n"           /* plain */
+                               "\"x,y\",c\n"     /* quoted */
+                               "p,\"q\"\r\n"     /* quoted, CRLF */
+                               "\"m\nn\",o\n"    /* two lines */
+                               "r,s\rt,u\n"      /* a CR ends r,s mid-line; t,u ends the line */
+                               "v,\"w\"\n";
+    /* and a last line without a line end, plain or quoted */
+    static const char *const last[] = {"y,z", "y,\"z\""};
+    size_t chunk, k;
+    for (k = 0; k < 2; k++) {
+        char in[64];
+        size_t len = (size_t)snprintf(in, sizeof in, "%s%s", body, last[k]);
+        const uint64_t want[] = {4, 12, 19, 0, 0, 35, 41, len};
+        for (chunk = 0; chunk <= len; chunk++) {
+            ends e = {{0}, 0};
+            oc_error err;
+            size_t off = 0, i;
+            csvr *c = csvr_new(NULL, "t.csv", on_end, &e);
+            cr_assert_not_null(c);
+            oc_error_clear(&err);
+            while (off < len) {
+                size_t n = chunk && len - off > chunk ? chunk : len - off;
+                cr_assert_eq(csvr_feed(c, in + off, n, &err), OC_OK, "%s", err.msg);
+                off += n;
+            }
+            cr_assert_eq(csvr_finish(c, &err), OC_OK, "%s", err.msg);
+            csvr_free(c);
+            cr_assert_eq(e.n, sizeof want / sizeof want[0], "chunk %zu: %zu records", chunk, e.n);
+            for (i = 0; i < e.n; i++)
+                cr_assert_eq(e.off[i], want[i], "last '%s', chunk %zu, record %zu: end_off %llu, want %llu", last[k],
+                             chunk, i + 1, (unsigned long long)e.off[i], (unsigned long long)want[i]);
         }
-        cr_assert_eq(csvr_finish(c, &err), OC_OK, "%s", err.msg);
-        csvr_free(c);
-        cr_assert_eq(e.n, sizeof want / sizeof want[0], "chunk %zu: %zu records", chunk, e.n);
-        for (i = 0; i < e.n; i++)
-            cr_assert_eq(e.off[i], want[i], "chunk %zu, record %zu: end_off %llu, want %llu", chunk, i + 1,
-                         (unsigned long long)e.off[i], (unsigned long long)want[i]);
     }
 }

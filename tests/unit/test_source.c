@@ -3,6 +3,7 @@
 #include "test_util.h"
 
 #include <criterion/criterion.h>
+#include <stdatomic.h>
 #include <zlib.h>
 
 #include "oc_source.h"
@@ -142,9 +143,10 @@ Test(source, sha256_of_raw_bytes)
  * before the reader gets it, with 64 readable bytes after each piece, and
  * the end once (n == 0); plain and gzip, several blocks. */
 typedef struct watched {
-    char    *seen;
-    size_t   len, cap, ends, bad;
-    uint64_t end_off;
+    char         *seen;
+    atomic_size_t len;      /* the reader reads it while the source's thread writes it */
+    size_t        cap, ends, bad;
+    uint64_t      end_off;
 } watched;
 
 static void watch(void *ctx, const char *p, size_t n, uint64_t off)
@@ -152,7 +154,8 @@ static void watch(void *ctx, const char *p, size_t n, uint64_t off)
     watched *w = ctx;
     volatile char sink = 0;
     size_t i;
-    if (off != w->len || w->ends)
+    size_t len = atomic_load(&w->len);
+    if (off != len || w->ends)
         w->bad++;
     if (n == 0) {
         w->ends++;
@@ -162,12 +165,12 @@ static void watch(void *ctx, const char *p, size_t n, uint64_t off)
     for (i = 0; i < 64; i++)   /* readable (ASan would tell) */
         sink ^= p[n + i];
     (void)sink;
-    if (w->len + n > w->cap) {
+    if (len + n > w->cap) {
         w->bad++;
         return;
     }
-    memcpy(w->seen + w->len, p, n);
-    w->len += n;
+    memcpy(w->seen + len, p, n);
+    atomic_store(&w->len, len + n);
 }
 
 Test(source, a_watcher_sees_every_byte_first)
@@ -189,9 +192,13 @@ Test(source, a_watcher_sees_every_byte_first)
     paths[0] = plain;
     paths[1] = gzp;
     for (i = 0; i < 2; i++) {
-        watched w = {malloc(n), 0, n, 0, 0, 0};
+        watched w;
         oc_source *s;
         oc_status st;
+        memset(&w, 0, sizeof w);
+        w.seen = malloc(n);
+        w.cap = n;
+        atomic_init(&w.len, 0);
         cr_assert_not_null(w.seen);
         oc_error_clear(&err);
         cr_assert_eq(src_open_watched(paths[i], 0, watch, &w, &s, &err), OC_OK, "%s", err.msg);
@@ -199,7 +206,7 @@ Test(source, a_watcher_sees_every_byte_first)
         do {
             st = src_read(s, out + len, n - len < 100000 ? n - len : 100000, &got, &err);
             cr_assert_eq(st, OC_OK, "%s", err.msg);
-            cr_assert_leq(len + got, w.len, "the reader got bytes the watcher had not seen");
+            cr_assert_leq(len + got, atomic_load(&w.len), "the reader got bytes the watcher had not seen");
             len += got;
         } while (got > 0 && len < n);
         if (len == n)   /* the end */
