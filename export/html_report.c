@@ -471,9 +471,15 @@ oc_status html_write(const oc_table *const *tables, size_t n, const html_meta *m
         fmt(&o, "<section id=\"t%zu\"><h2>", i);
         text(&o, t->title ? t->title : t->id);
         raw(&o, "</h2><p class=\"note\">");
-        snprintf(line, sizeof line, "Table %s, dataset %s%s%s. ", t->id, t->dataset ? t->dataset : "?",
-                 t->where ? "; records with " : "", t->where ? t->where : "");
-        text(&o, line);
+        text(&o, "Table ");   /* piece by piece: a filter has no length limit */
+        text(&o, t->id);
+        text(&o, ", dataset ");
+        text(&o, t->dataset ? t->dataset : "?");
+        if (t->where) {
+            text(&o, "; records with ");
+            text(&o, t->where);
+        }
+        text(&o, ". ");
         tabw_protection_note(t, NULL, line, sizeof line);
         text(&o, line);
         raw(&o, "</p>\n");

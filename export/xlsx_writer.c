@@ -69,9 +69,17 @@ static oc_status table_sheet(lxw_workbook *wb, const oc_table *t, const char *na
         }
     }
     worksheet_write_string(ws, r++, 0, t->title ? t->title : t->id, f->title);
-    snprintf(line, sizeof line, "Table %s, dataset %s%s%s.", t->id, t->dataset ? t->dataset : "?",
-             t->where ? "; only records with " : "", t->where ? t->where : "");
-    worksheet_write_string(ws, r++, 0, line, f->note);
+    {   /* a filter has no length limit: the note is built to its size */
+        oc_buf note;
+        oc_buf_init(&note, 0);
+        if (oc_buf_printf(&note, "Table %s, dataset %s%s%s.", t->id, t->dataset ? t->dataset : "?",
+                          t->where ? "; only records with " : "", t->where ? t->where : "") != OC_OK) {
+            oc_buf_fini(&note);
+            return oc_error_set(err, OC_ENOMEM, "out of memory");
+        }
+        worksheet_write_string(ws, r++, 0, note.data, f->note);
+        oc_buf_fini(&note);
+    }
     tabw_protection_note(t, TABW_CONFIDENTIAL, line, sizeof line);
     worksheet_write_string(ws, r++, 0, line, f->note);
     r++;

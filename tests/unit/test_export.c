@@ -316,3 +316,48 @@ Test(export, report_leaves_huge_tables_to_the_csv)
     oc_buf_fini(&b);
     table_free(t);
 }
+
+/* The report's note names the table's filter whole, however long (it was
+ * cut at 512 bytes), escaped. */
+Test(export, report_note_keeps_a_long_filter_whole)
+{
+    oc_table *t = oc_calloc(1, sizeof *t);
+    const oc_table *tabs[1];
+    html_meta m;
+    oc_buf b, want;
+    size_t i, d;
+    t->id = oc_strdup("T");
+    t->dataset = oc_strdup("ds");
+    oc_buf_init(&want, 0);
+    for (i = 0; i < 300; i++)
+        cr_assert_eq(oc_buf_printf(&want, "%sOFFENCE=c%zu", i ? " or " : "", i), OC_OK);
+    cr_assert_eq(oc_buf_printf(&want, " & SEX<>M"), OC_OK);   /* 3.9 KB, with a character to escape */
+    t->where = oc_strdup(want.data);
+    t->ndims = 2;
+    t->dims = oc_calloc(2, sizeof *t->dims);
+    for (d = 0; d < 2; d++) {
+        t->dims[d].id = oc_strdup(d ? "B" : "A");
+        t->dims[d].n = 2;
+        t->dims[d].codes = oc_calloc(2, sizeof(char *));
+        t->dims[d].labels = oc_calloc(2, sizeof(char *));
+        for (i = 0; i < 2; i++)
+            t->dims[d].codes[i] = oc_strdup(i ? "x" : "y");
+    }
+    t->ncells = 4;
+    t->value = oc_calloc(t->ncells, sizeof *t->value);
+    t->status = oc_calloc(t->ncells, 1);
+    tabs[0] = t;
+    memset(&m, 0, sizeof m);
+    m.release = "r";
+    oc_buf_init(&b, 0);
+    cr_assert_eq(html_write(tabs, 1, &m, &b), OC_OK);
+    oc_buf_reset(&want);
+    cr_assert_eq(oc_buf_printf(&want, "Table T, dataset ds; records with "), OC_OK);
+    for (i = 0; i < 300; i++)
+        cr_assert_eq(oc_buf_printf(&want, "%sOFFENCE=c%zu", i ? " or " : "", i), OC_OK);
+    cr_assert_eq(oc_buf_printf(&want, " &amp; SEX&lt;&gt;M. "), OC_OK);
+    cr_assert(strstr(b.data, want.data), "the note lacks the whole filter");
+    oc_buf_fini(&want);
+    oc_buf_fini(&b);
+    table_free(t);
+}
