@@ -281,14 +281,14 @@ Test(export, lock_excludes_a_second_run_and_clears_leftovers)
 
 /* A table too large for a page: the report gives a note pointing to its
  * CSV instead of the cells. */
-Test(export, report_leaves_huge_tables_to_the_csv)
+/* A table id of dimensions A (n0 codes c0, c1, ...) and B (n1), all zero. */
+static oc_table *grid_table(const char *id, size_t n0, size_t n1)
 {
     oc_table *t = oc_calloc(1, sizeof *t);
-    const oc_table *tabs[1];
-    html_meta m;
-    oc_buf b;
-    size_t i, d, n[2] = {300, 200};
-    t->id = oc_strdup("BIG");
+    size_t i, d, n[2];
+    n[0] = n0;
+    n[1] = n1;
+    t->id = oc_strdup(id);
     t->ndims = 2;
     t->dims = oc_calloc(2, sizeof *t->dims);
     for (d = 0; d < 2; d++) {
@@ -302,9 +302,18 @@ Test(export, report_leaves_huge_tables_to_the_csv)
             t->dims[d].codes[i] = oc_strdup(c);
         }
     }
-    t->ncells = 60000;
+    t->ncells = n0 * n1;
     t->value = oc_calloc(t->ncells, sizeof *t->value);
     t->status = oc_calloc(t->ncells, 1);
+    return t;
+}
+
+Test(export, report_leaves_huge_tables_to_the_csv)
+{
+    oc_table *t = grid_table("BIG", 300, 200);
+    const oc_table *tabs[1];
+    html_meta m;
+    oc_buf b;
     tabs[0] = t;
     memset(&m, 0, sizeof m);
     m.release = "r";
@@ -321,31 +330,17 @@ Test(export, report_leaves_huge_tables_to_the_csv)
  * cut at 512 bytes), escaped. */
 Test(export, report_note_keeps_a_long_filter_whole)
 {
-    oc_table *t = oc_calloc(1, sizeof *t);
+    oc_table *t = grid_table("T", 2, 2);
     const oc_table *tabs[1];
     html_meta m;
     oc_buf b, want;
-    size_t i, d;
-    t->id = oc_strdup("T");
+    size_t i;
     t->dataset = oc_strdup("ds");
     oc_buf_init(&want, 0);
     for (i = 0; i < 300; i++)
         cr_assert_eq(oc_buf_printf(&want, "%sOFFENCE=c%zu", i ? " or " : "", i), OC_OK);
     cr_assert_eq(oc_buf_printf(&want, " & SEX<>M"), OC_OK);   /* 3.9 KB, with a character to escape */
     t->where = oc_strdup(want.data);
-    t->ndims = 2;
-    t->dims = oc_calloc(2, sizeof *t->dims);
-    for (d = 0; d < 2; d++) {
-        t->dims[d].id = oc_strdup(d ? "B" : "A");
-        t->dims[d].n = 2;
-        t->dims[d].codes = oc_calloc(2, sizeof(char *));
-        t->dims[d].labels = oc_calloc(2, sizeof(char *));
-        for (i = 0; i < 2; i++)
-            t->dims[d].codes[i] = oc_strdup(i ? "x" : "y");
-    }
-    t->ncells = 4;
-    t->value = oc_calloc(t->ncells, sizeof *t->value);
-    t->status = oc_calloc(t->ncells, 1);
     tabs[0] = t;
     memset(&m, 0, sizeof m);
     m.release = "r";
