@@ -175,8 +175,7 @@ struct ctx {
     size_t         ntot, tot_cap;
     size_t         k;         /* current input */
     counter       *cnt;       /* the counting thread, or NULL: count here */
-    int            use_ahead; /* resolve lookups ahead (a lookup larger than the cache) */
-    ahead         *ahead;     /* for the current input, or NULL */
+    ahead         *ahead;     /* lookups resolved ahead for the current input, or NULL */
 };
 
 
@@ -362,14 +361,10 @@ static oc_status on_row(void *vc, const oc_row *row, oc_error *err)
         c->s->nfields = row->nfields;
         ahead_start(c->ahead);
     }
-    if (c->ahead) {
-        oc_status st2;
-        c->s->hint = row->end_off ? ahead_hits(c->ahead, row->end_off) : NULL;
-        st2 = count_row(c, row, err);
-        c->s->hint = NULL;
-        return st2;
-    }
-    return count_row(c, row, err);
+    c->s->hint = c->ahead && row->end_off ? ahead_hits(c->ahead, row->end_off) : NULL;
+    st = count_row(c, row, err);
+    c->s->hint = NULL;
+    return st;
 }
 
 static oc_status count_row(struct ctx *c, const oc_row *row, oc_error *err)
@@ -438,6 +433,7 @@ oc_status pass_run(schema *s, cube **cubes, size_t ncubes, pass_input *inputs, s
     struct ctx c;
     counter cnt;
     size_t k;
+    int use_ahead;   /* resolve lookups ahead: a lookup larger than the cache */
     oc_status st = OC_OK;
     csvr_options opt;
     memset(&c, 0, sizeof c);
@@ -451,9 +447,9 @@ oc_status pass_run(schema *s, cube **cubes, size_t ncubes, pass_input *inputs, s
     c.progress = (flags & PASS_PROGRESS) != 0;
     /* OCSTAT_LOOKUP_PREFETCH=0/1 forces the choice (tests, tuning); keys are
      * found in the input as read (not converted from another encoding) */
-    c.use_ahead = s->nlookups && !s->encoding &&
-                  (getenv("OCSTAT_LOOKUP_PREFETCH") ? atoi(getenv("OCSTAT_LOOKUP_PREFETCH")) != 0
-                                                    : schema_ahead_pays(s));
+    use_ahead = s->nlookups && !s->encoding &&
+                (getenv("OCSTAT_LOOKUP_PREFETCH") ? atoi(getenv("OCSTAT_LOOKUP_PREFETCH")) != 0
+                                                  : schema_ahead_pays(s));
     if (s->ntotal_dims && !(c.tot_keys = oc_strmap_new()))
         return oc_error_set(err, OC_ENOMEM, "out of memory");
     if (ncubes >= 2 && !(getenv("OCSTAT_COUNT_THREAD") && atoi(getenv("OCSTAT_COUNT_THREAD")) == 0)) {
@@ -475,7 +471,7 @@ oc_status pass_run(schema *s, cube **cubes, size_t ncubes, pass_input *inputs, s
         c.in = &inputs[k];
         c.k = k;
         c.bound = 0;
-        c.ahead = c.use_ahead ? ahead_new(s) : NULL;   /* NULL: out of memory, or not for s */
+        c.ahead = use_ahead ? ahead_new(s) : NULL;   /* NULL: out of memory, or not for s */
         st = src_open_watched(inputs[k].path, (flags & PASS_HASH) ? OC_SRC_HASH : 0, c.ahead ? ahead_watch : NULL,
                               c.ahead, &src, err);
         if (st != OC_OK) {

@@ -300,7 +300,7 @@ const sch_hit *ahead_hits(ahead *a, uint64_t end_off)
         f = R->hit + (i + PARSER_LAG) * a->nlk;
         for (j = 0; j < a->nuse; j++)
             if (f[a->use[j]].n)
-                lk_prefetch_packed(a->tab[j], f[a->use[j]].first);
+                lk_prefetch_row(a->tab[j], f[a->use[j]].first);
     }
     return R->hit + i * a->nlk;
 }

@@ -70,20 +70,15 @@ static const char *field_at(const char *p, size_t *len)
     return p + 5;
 }
 
-int lk_packed_has_key(const char *row, const char *k, size_t len)
-{
-    size_t n;
-    const char *p = field_at(row, &n);
-    return n == len && oc_eq_padded(p, k, len);
-}
-
 /* Is the key of the row at off (k, len)?  The arena ends with OC_ROW_PAD
  * bytes and a record's field has them, so keys of up to 16 bytes are
- * compared a word at a time, within the 33 bytes lk_prefetch_packed loads
+ * compared a word at a time, within the 33 bytes lk_prefetch_row loads
  * (memcmp may load 32 bytes, reaching into a line it did not). */
 static inline int key_eq(const lk_table *t, uint32_t off, const char *k, size_t len)
 {
-    return lk_packed_has_key(t->arena + off, k, len);
+    size_t n;
+    const char *p = field_at(t->arena + off, &n);
+    return n == len && oc_eq_padded(p, k, len);
 }
 
 #if defined(__GNUC__)
@@ -385,14 +380,10 @@ size_t lk_find(const lk_table *t, const char *k, size_t len, uint32_t *first)
     return lk_find_hashed(t, k, len, oc_hash_padded(k, len), first);   /* keys are fields: padded */
 }
 
-oc_field lk_field(const lk_table *t, uint32_t r, size_t c) { return lk_packed_col(lk_packed(t, r), c); }
-
-const char *lk_packed(const lk_table *t, uint32_t r) { return t->arena + (t->unique ? r : t->rec[r]); }
-
-oc_field lk_packed_col(const char *row, size_t c)
+oc_field lk_field(const lk_table *t, uint32_t r, size_t c)
 {
     oc_field f;
-    const char *p = row;
+    const char *p = t->arena + (t->unique ? r : t->rec[r]);
     size_t i;
     for (i = 0; i <= c; i++) {
         p = field_at(p, &f.len);
@@ -402,8 +393,12 @@ oc_field lk_packed_col(const char *row, size_t c)
     return f;
 }
 
+int lk_has_key(const lk_table *t, uint32_t r, const char *k, size_t len)
+{
+    return key_eq(t, t->unique ? r : t->rec[r], k, len);
+}
 
-void lk_prefetch_packed(const lk_table *t, uint32_t r)
+void lk_prefetch_row(const lk_table *t, uint32_t r)
 {
     if (t->unique) {   /* a row of up to 33 bytes, wherever it starts in a cache line */
         PREFETCH(t->arena + r);

@@ -49,23 +49,18 @@ oc_field lk_field(const lk_table *t, uint32_t r, size_t c);
 /* For streaming many keys: the hash of a key, lk_find with it, a prefetch
  * of the key's index slot, and, once it has arrived, the rows of the first
  * key whose hash has h's tag (31 bits) without reading a row: a candidate,
- * whose key the caller compares (lk_packed_has_key). */
+ * whose key the caller compares (lk_has_key). */
 uint64_t lk_hash(const char *k, size_t len);
 uint64_t lk_hash_padded(const char *k, size_t len);   /* the same; OC_ROW_PAD bytes after k[len) readable */
 size_t   lk_find_hashed(const lk_table *t, const char *k, size_t len, uint64_t h, uint32_t *first);
 void     lk_prefetch_slot(const lk_table *t, uint64_t h);
 size_t   lk_find_tag(const lk_table *t, uint64_t h, uint32_t *first);
 
-/* A row as stored ("packed": its key, then the kept columns, each with its
- * length), for callers that hold a row rather than a handle: lk_packed
- * gives row r's (valid until lk_free), lk_packed_col its column c (as
- * lk_field), and lk_packed_has_key tells whether its key is (k, len), k
- * padded as for lk_find.  lk_prefetch_packed starts loading row r (for a
- * table with unique keys; for the others, where row r is). */
-const char *lk_packed(const lk_table *t, uint32_t r);
-oc_field    lk_packed_col(const char *row, size_t c);
-int         lk_packed_has_key(const char *row, const char *k, size_t len);
-void        lk_prefetch_packed(const lk_table *t, uint32_t r);
+/* Is the key of the row with handle r (k, len)?  k padded, as for
+ * lk_find.  lk_prefetch_row starts loading row r (for a table with unique
+ * keys; for the others, where row r is). */
+int  lk_has_key(const lk_table *t, uint32_t r, const char *k, size_t len);
+void lk_prefetch_row(const lk_table *t, uint32_t r);
 
 size_t lk_nrows(const lk_table *t);
 uint32_t lk_row(const lk_table *t, size_t i);   /* handle of row i (0 .. lk_nrows-1), grouped by key */

@@ -937,7 +937,6 @@ static oc_status load_lookups(schema *s, const oc_ynode *n, oc_error *err)
         L->on_field = -1;
         L->rank_col = -1;
         L->cur = UINT32_MAX;
-        L->row = NULL;
         L->delim = ',';
         L->quote = '"';
         if (!(L->id = oc_strdup(n->keys[i]->str)))
@@ -1646,9 +1645,9 @@ static int lookup_key(const schema *s, const sch_lookup *L, const oc_row *row, o
         return 1;
     }
     P = &s->lookups[L->parent];
-    if (!P->row)
+    if (P->cur == UINT32_MAX)
         return 0;
-    *k = lk_packed_col(P->row, L->on_col);
+    *k = lk_field(P->tab, P->cur, L->on_col);
     return 1;
 }
 
@@ -1656,18 +1655,22 @@ static oc_field lookup_value(const schema *s, const sch_column *c)
 {
     const sch_lookup *L = &s->lookups[c->lookup];
     oc_field f;
-    if (L->row)
-        return lk_packed_col(L->row, c->lk_col);
+    if (L->cur != UINT32_MAX)
+        return lk_field(L->tab, L->cur, c->lk_col);
     f.ptr = empty_value;
     f.len = 0;
     return f;
 }
 
-/* Lookup i's current row: handle h (UINT32_MAX: none). */
-static void set_row(sch_lookup *L, uint32_t h)
+/* The rows found ahead (ahead.h) for lookup i on an input column, if
+ * their key is k: how many (the first in *first), else 0. */
+static long hint_rows(const schema *s, size_t i, const oc_field *k, uint32_t *first)
 {
-    L->cur = h;
-    L->row = h == UINT32_MAX ? NULL : lk_packed(L->tab, h);
+    const sch_hit *h = s->hint ? &s->hint[i] : NULL;
+    if (!h || !h->n || !lk_has_key(s->lookups[i].tab, h->first, k->ptr, k->len))
+        return 0;
+    *first = h->first;
+    return (long)h->n;
 }
 
 /* The rows of lookup i for the current record: how many (the first in
@@ -1675,14 +1678,12 @@ static void set_row(sch_lookup *L, uint32_t h)
 static long find_rows(const schema *s, const oc_row *row, size_t i, uint32_t *first)
 {
     const sch_lookup *L = &s->lookups[i];
-    const sch_hit *h = s->hint ? &s->hint[i] : NULL;
     oc_field k;
+    long n;
     if (!lookup_key(s, L, row, &k))
         return -1;
-    if (h && h->n && L->parent < 0 && lk_packed_has_key(lk_packed(L->tab, h->first), k.ptr, k.len)) {
-        *first = h->first;   /* found ahead for this key (ahead.h): its rows */
-        return (long)h->n;
-    }
+    if (L->parent < 0 && (n = hint_rows(s, i, &k, first)) > 0)
+        return n;
     return (long)lk_find(L->tab, k.ptr, k.len, first);   /* a hint never makes a miss */
 }
 
@@ -1694,20 +1695,16 @@ static int pick(schema *s, const oc_row *row, size_t i)
     uint32_t first, best = 0, best_rank = UINT32_MAX;
     size_t m, j;
     long n;
-    if (s->hint && s->hint[i].n == 1 && L->parent < 0) {   /* most records: one row, found ahead */
-        const oc_field *k = &row->fields[L->on_field];
-        const char *r = lk_packed(L->tab, s->hint[i].first);
-        if (lk_packed_has_key(r, k->ptr, k->len)) {
-            L->cur = s->hint[i].first;
-            L->row = r;
-            return 1;
-        }
+    if (s->hint && s->hint[i].n == 1 && L->parent < 0 &&   /* most records: one row, found ahead */
+        hint_rows(s, i, &row->fields[L->on_field], &first)) {
+        L->cur = first;
+        return 1;
     }
-    set_row(L, UINT32_MAX);
+    L->cur = UINT32_MAX;
     if ((n = find_rows(s, row, i, &first)) <= 0)
         return (int)n;
     if (L->match != SCH_MATCH_PRINCIPAL || n == 1) {
-        set_row(L, first);
+        L->cur = first;
         return 1;
     }
     /* the principal match: the best rank of rank_col's code; ties and
@@ -1716,7 +1713,7 @@ static int pick(schema *s, const oc_row *row, size_t i)
         const sch_column *c = &s->cols[L->rank_col];
         uint32_t r = UINT32_MAX, idx;
         oc_field v;
-        set_row(L, first + (uint32_t)m);
+        L->cur = first + (uint32_t)m;
         for (j = 0; j < L->nrank_path; j++) {
             const sch_lookup *P = &s->lookups[L->rank_path[j]];
             if (pick(s, row, (size_t)L->rank_path[j]) == 0 && !P->unmatched_empty)
@@ -1732,7 +1729,7 @@ static int pick(schema *s, const oc_row *row, size_t i)
             best = (uint32_t)m;
         }
     }
-    set_row(L, first + best);
+    L->cur = first + best;
     return 1;
 }
 
@@ -1763,7 +1760,7 @@ static oc_status resolve(schema *s, const oc_row *row, size_t i, sch_reason *rea
         if (L->match == SCH_MATCH_EACH) {
             uint32_t first;
             long n, m;
-            set_row(L, UINT32_MAX);
+            L->cur = UINT32_MAX;
             if ((n = find_rows(s, row, i, &first)) < 0)
                 continue;
             if (n == 0) {
@@ -1773,7 +1770,7 @@ static oc_status resolve(schema *s, const oc_row *row, size_t i, sch_reason *rea
             }
             for (m = 0; m < n; m++) {
                 oc_status st;
-                set_row(L, first + (uint32_t)m);
+                L->cur = first + (uint32_t)m;
                 if ((st = resolve(s, row, i + 1, reason, err)) != OC_OK)
                     return st;
             }
@@ -1810,7 +1807,7 @@ static void use_combo(schema *s, size_t k)
 {
     size_t j;
     for (j = 0; j < s->nlookups; j++)
-        set_row(&s->lookups[j], s->combo[k * s->nlookups + j]);
+        s->lookups[j].cur = s->combo[k * s->nlookups + j];
     lookup_fields(s);
 }
 
@@ -1890,50 +1887,39 @@ int schema_ahead_pays(const schema *s)
     return 0;
 }
 
-/* Field k (0-based) of the line p[0..len) split at every byte c: its
- * start and end in *start and *end; 0 if the line has fewer fields.  One
- * pass, sixteen bytes at a time where SSE2 is there. */
-static int field_span(const char *p, size_t len, char c, size_t k, size_t *start, size_t *end)
+/* One pass, sixteen bytes at a time where SSE2 is there. */
+int schema_line_field(char delim, const char *p, size_t len, size_t k, oc_field *f)
 {
-    size_t at = 0, seen = 0;   /* delimiters before at */
-    *start = 0;
+    size_t at = 0, seen = 0, start = 0;   /* seen: delimiters before at */
 #if defined(__SSE2__)
-    const __m128i vc = _mm_set1_epi8(c);
+    const __m128i vc = _mm_set1_epi8(delim);
     for (; at + 16 <= len; at += 16) {
         unsigned m = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(const void *)(p + at)), vc));
         for (; m; m &= m - 1, seen++) {
             size_t pos = at + (size_t)__builtin_ctz(m);
             if (seen == k) {   /* the end of field k */
-                *end = pos;
-                return 1;
+                len = pos;
+                goto found;
             }
             if (seen + 1 == k)
-                *start = pos + 1;
+                start = pos + 1;
         }
     }
 #endif
     for (; at < len; at++)
-        if (p[at] == c) {
+        if (p[at] == delim) {
             if (seen == k) {
-                *end = at;
-                return 1;
+                len = at;
+                goto found;
             }
             if (++seen == k)
-                *start = at + 1;
+                start = at + 1;
         }
     if (seen < k)
         return 0;
-    *end = len;
-    return 1;
-}
-
-int schema_line_field(char delim, const char *p, size_t len, size_t k, oc_field *f)
-{
-    size_t start, end;
-    if (!field_span(p, len, delim, k, &start, &end))
-        return 0;
+found:
     f->ptr = p + start;
-    f->len = end - start;
+    f->len = len - start;
     return 1;
 }
 

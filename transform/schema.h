@@ -151,7 +151,6 @@ typedef struct sch_lookup {
     size_t      nkeep;
     lk_table   *tab;        /* owned */
     uint32_t    cur;        /* per record: matched row, or UINT32_MAX: none */
-    const char *row;        /* per record: that row (lk_packed), or NULL */
 } sch_lookup;
 
 typedef struct schema {

@@ -632,7 +632,7 @@ static oc_status ahead_row(pass_ctx *c, const oc_row *row)
             abort();
         }
         if (h && h[i].n &&
-            lk_packed_has_key(lk_packed(L->tab, h[i].first), row->fields[L->on_field].ptr,
+            lk_has_key(L->tab, h[i].first, row->fields[L->on_field].ptr,
                               row->fields[L->on_field].len) &&
             (h[i].n != n || h[i].first != first)) {
             fprintf(stderr, "line %llu: hint %u rows from %u, lk_find %zu from %u\n", (unsigned long long)row->line,

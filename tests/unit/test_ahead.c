@@ -122,7 +122,7 @@ static oc_status on_rec(void *ctx, const oc_row *row, oc_error *err)
             cr_assert(ahead_skipped(r->a) || (h && h[0].n), "line %llu: key missed ahead",
                       (unsigned long long)row->line);
         }
-        if (h && h[0].n && lk_packed_has_key(lk_packed(L->tab, h[0].first), row->fields[kf].ptr, row->fields[kf].len))
+        if (h && h[0].n && lk_has_key(L->tab, h[0].first, row->fields[kf].ptr, row->fields[kf].len))
             cr_assert(h[0].n == nf && h[0].first == first, "line %llu: %u rows from %u ahead, %zu from %u",
                       (unsigned long long)row->line, h[0].n, h[0].first, nf, first);
         r->exact += nf && h && h[0].n == nf && h[0].first == first;
